@@ -28,7 +28,7 @@ const steps = [
 for (const [name, cmd, args] of steps) {
   const code = await run(cmd, args);
   if (code !== 0) {
-    console.error(`test-all: ${name} failed (exit ${code})`);
+    console.error(`run-all: ${name} failed (exit ${code})`);
     process.exit(code);
   }
 }

@@ -75,6 +75,13 @@ export abstract class Module {
     return out;
   }
 
+  /** This module and every descendant with its dotted name ('' for this one), depth first (PyTorch `named_modules`). */
+  namedModules(prefix = ''): { name: string; module: Module }[] {
+    const out = [{ name: prefix.replace(/\.$/, ''), module: this as Module }];
+    for (const [name, child] of this.children) out.push(...child.namedModules(`${prefix}${name}.`));
+    return out;
+  }
+
   /** Trainable parameters only, in a stable order. */
   parameters(): tf.Variable[] {
     return this.namedTensors()

@@ -1,0 +1,95 @@
+/**
+ * `disco import-teacher <checkpoint> --arch <name> --out <dir>`: reads a PyTorch (MoCo-v2,
+ * torchvision, SwAV backbone), safetensors or tfjs checkpoint strictly, and writes a disco
+ * teacher: `<dir>/teacher.safetensors` (names `backbone.*` + `fc.*`, PyTorch layouts) and
+ * `<dir>/teacher.json` (architecture, width, head shape, what was dropped and why).
+ */
+import { parseArgs } from 'node:util';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { initBackend } from '@disco/tensor';
+import { MODEL_NAMES, exportModule, importCheckpoint, type SourceFormat } from '@disco/models';
+import { UsageError, type Command } from '../command.ts';
+
+const SOURCES: readonly SourceFormat[] = ['moco-v2', 'torchvision', 'swav', 'disco'];
+
+/** What `teacher.json` records next to the weights. */
+export interface TeacherManifest {
+  arch: string;
+  width: number;
+  featureDim: number;
+  headHidden: number;
+  embedDim: number;
+  weights: string;
+  importedFrom: string;
+  source: string;
+  dropped: { key: string; reason: string }[];
+  checkpointMetadata: Record<string, string>;
+}
+
+export const importTeacherCommand: Command = {
+  name: 'import-teacher',
+  summary: 'convert a PyTorch MoCo-v2/torchvision/SwAV checkpoint into a disco teacher',
+  usage: `disco import-teacher <checkpoint> --arch <${MODEL_NAMES.join('|')}> --out <dir> [--width <multiplier>] [--source <${SOURCES.join('|')}>] [--json]`,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        arch: { type: 'string' },
+        out: { type: 'string' },
+        width: { type: 'string', default: '1' },
+        source: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError(`expected one checkpoint path, got ${positionals.length}`);
+    if (!values.arch) throw new UsageError('--arch is required');
+    if (!values.out) throw new UsageError('--out is required');
+    const width = Number(values.width);
+    if (!(width > 0)) throw new UsageError(`--width '${values.width}' must be a positive number`);
+    if (values.source && !SOURCES.includes(values.source as SourceFormat)) {
+      throw new UsageError(`--source '${values.source}' is not one of ${SOURCES.join(', ')}`);
+    }
+    await initBackend();
+    const checkpoint = resolve(positionals[0]);
+    const { module: encoder, report } = importCheckpoint(checkpoint, {
+      arch: values.arch,
+      width,
+      target: 'encoder',
+      source: values.source as SourceFormat | undefined,
+    });
+    try {
+      const out = resolve(values.out);
+      mkdirSync(out, { recursive: true });
+      const weights = join(out, 'teacher.safetensors');
+      await exportModule(encoder, weights, 'safetensors', { arch: values.arch, width: String(width), importedFrom: checkpoint });
+      const manifest: TeacherManifest = {
+        arch: values.arch,
+        width,
+        featureDim: encoder.backbone.featureDim,
+        headHidden: encoder.fc.config.hidden,
+        embedDim: encoder.embeddingDim,
+        weights: 'teacher.safetensors',
+        importedFrom: checkpoint,
+        source: report.source,
+        dropped: report.dropped.map((d) => ({ key: d.key, reason: d.reason })),
+        checkpointMetadata: report.metadata,
+      };
+      const tmp = join(out, `.teacher.json.${process.pid}`);
+      writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
+      renameSync(tmp, join(out, 'teacher.json'));
+      if (values.json) process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
+      else {
+        process.stdout.write(
+          `imported ${values.arch} (width ${width}) from ${checkpoint} [${report.source}]: ${report.loaded} tensors, ` +
+            `head ${manifest.featureDim}→${manifest.headHidden}→${manifest.embedDim}, ${report.dropped.length} keys dropped\n` +
+            `wrote ${weights} and ${join(out, 'teacher.json')}\n`,
+        );
+      }
+      return 0;
+    } finally {
+      encoder.dispose();
+    }
+  },
+};
