@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmTrainingKernels } from './kernels/register_all.ts';
+import { registerGradients } from './gradients.ts';
 
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -90,6 +91,8 @@ export function initBackend(force?: BackendName): Promise<BackendInfo> {
 }
 
 async function start(forced: BackendName | undefined, forcedBy: string): Promise<BackendInfo> {
+  // tfjs-core's Node build registers no gradients; every backend needs them to train.
+  await registerGradients();
   const candidates = forced ? [forced] : [...BACKEND_NAMES];
   const attempts: BackendAttempt[] = [];
   for (const name of candidates) {

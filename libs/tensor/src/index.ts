@@ -1,1 +1,4 @@
 export * from './backend.ts';
+export * from './gradients.ts';
+export * from './memory_guard.ts';
+export { WasmKernelError } from './kernels/compose.ts';

@@ -1,16 +1,37 @@
 /**
  * The wasm backend's missing training kernels, one per file, registered in one loop
- * (tfjs-backend-wasm's `register_all_kernels.ts` shape).
+ * (tfjs-backend-wasm's `register_all_kernels.ts` shape). Kernels that replace a stock one
+ * unregister it first (no duplicate-registration warning).
  */
-import { registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { batchMatMulConfig } from './BatchMatMul.ts';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
+import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
+import { fusedMatMulConfig } from './_FusedMatMul.ts';
+import { maxPoolGradConfig } from './MaxPoolGrad.ts';
+import { unsortedSegmentSumConfig } from './UnsortedSegmentSum.ts';
 
 /** Every kernel disco adds to (or replaces in) the wasm backend. */
-export const WASM_TRAINING_KERNELS: KernelConfig[] = [];
+export const WASM_TRAINING_KERNELS: KernelConfig[] = [
+  batchMatMulConfig, // replaces stock: stale operator cache guard, fast transposed path; installs the heap guard
+  fusedMatMulConfig, // replaces stock: same cache and fast path
+  conv2DBackpropFilterConfig, // missing
+  conv2DBackpropInputConfig, // replaces stock: ~10× faster
+  depthwiseConv2dNativeBackpropFilterConfig, // missing
+  depthwiseConv2dNativeBackpropInputConfig, // missing
+  maxPoolGradConfig, // replaces stock: loses the gradient of windows whose values are all ≤ 0
+  unsortedSegmentSumConfig, // missing (gradient of gather)
+];
 
 let registered = false;
 
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
-  for (const kernel of WASM_TRAINING_KERNELS) registerKernel(kernel);
+  for (const kernel of WASM_TRAINING_KERNELS) {
+    if (getKernel(kernel.kernelName, kernel.backendName)) unregisterKernel(kernel.kernelName, kernel.backendName);
+    registerKernel(kernel);
+  }
   registered = true;
 }

@@ -1,0 +1,138 @@
+/**
+ * The hyperparameters of MoCo-v2 / DisCo / SEED under the papers' symbols. One frozen defaults
+ * object; `resolveDiscoConfig` validates a partial override against a schema and freezes it.
+ * Defaults are the DisCo commands (Reproduction.md: `--lr 0.03 --batch-size 256 --moco-t 0.2
+ * --mlp --cos`, 200 epochs), not the code defaults (`--moco-t 0.07` is never used).
+ */
+import { z } from 'zod';
+import { DiscoConfigError } from './errors.ts';
+
+/**
+ * - `mocov2`: InfoNCE only, no teacher (the student encodes only the query view);
+ * - `disco`: InfoNCE + λ·[MSE(t(x1), q(x1)) + MSE(t(x2), q(x2))];
+ * - `mse-only`: λ·[MSE + MSE]; InfoNCE still computed (and the queue kept) but not trained on,
+ *   as the reference's `--only-mse` (`0.0 * loss + mse + mse_qk`);
+ * - `seed`: SEED's distillation (Fang et al., ICLR 2021) on both views, no contrastive term.
+ */
+export const LOSS_MODES = ['mocov2', 'disco', 'mse-only', 'seed'] as const;
+export type LossMode = (typeof LOSS_MODES)[number];
+
+/**
+ * How the squared error of one view is reduced over the batch (N) and embedding (D) axes:
+ * - `batchmean`: (1/N)·Σ_n Σ_d — a per-sample squared distance, averaged;
+ * - `sum`: Σ_n Σ_d — PyTorch `MSELoss(reduction='sum')`, what the reference uses per GPU;
+ * - `mean`: (1/(N·D))·Σ_n Σ_d — PyTorch's default `MSELoss()`.
+ */
+export const MSE_REDUCTIONS = ['batchmean', 'sum', 'mean'] as const;
+export type MseReduction = (typeof MSE_REDUCTIONS)[number];
+
+/**
+ * `cosine-epoch`: MoCo's `adjust_learning_rate` with `--cos`, constant within an epoch
+ * (lr·½(1+cos(π·⌊epoch⌋/epochs))); `cosine-step`: the same curve evaluated at the fractional
+ * epoch the caller passes (epoch + i/stepsPerEpoch); `constant`: the scaled base lr.
+ */
+export const LR_SCHEDULES = ['cosine-epoch', 'cosine-step', 'constant'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+
+const schema = z
+  .object({
+    /** Loss mode (see LossMode). Default `disco`. */
+    mode: z.enum(LOSS_MODES),
+    /** Queue size: number of negative keys. Default 65536; must be a multiple of the batch size. */
+    K: z.number().int().positive(),
+    /** Momentum of the key encoder's EMA. Default 0.999. */
+    m: z.number().min(0).max(1),
+    /** InfoNCE softmax temperature. Default 0.2 (DisCo's `--moco-t 0.2`). */
+    T: z.number().positive(),
+    /** Embedding dimension of the student head (and the teacher). Default 128. */
+    embedDim: z.number().int().positive(),
+    /** Hidden width of the student head: DisCo's fix for the distilling bottleneck. Default 2048. */
+    headHidden: z.number().int().positive(),
+    /** λ, the weight of the distillation term. Default 32 with `batchmean` (see `mseReduction`). */
+    lambda: z.number().min(0),
+    /**
+     * Reduction of each view's squared error. Default `batchmean` with λ = 32, which is the
+     * reference's effective weighting. The reference (DisCo/main.py) uses
+     * `criterion_mse = nn.MSELoss(reduction='sum')` on its per-GPU batch of B = 256/8 = 32 while
+     * `nn.CrossEntropyLoss()` is a mean; DistributedDataParallel then averages gradients over the
+     * G = 8 GPUs. For the global batch of N = G·B samples:
+     *   (1/G)·Σ_g Σ_{n∈g} ‖t_n − q_n‖² = (B/N)·Σ_n ‖t_n − q_n‖² = B · batchmean,
+     * while (1/G)·Σ_g CE_mean(g) = CE_mean over N. Hence λ = B = 32 on `batchmean`
+     * (equivalently λ = B·D = 4096 on `mean`, or λ = 1 on `sum` when N = 32).
+     */
+    mseReduction: z.enum(MSE_REDUCTIONS),
+    /** SEED student temperature τ_s. Default 0.2. */
+    seedTs: z.number().positive(),
+    /** SEED teacher temperature τ_t. Default 1e-4 (the teacher's softmax is nearly one-hot). */
+    seedTt: z.number().positive(),
+    /**
+     * Shuffle-BN substitute: the key encoder sees the shuffled batch in ghost batches of this
+     * size (BatchNorm statistics per ghost batch), as the reference's 8 GPUs × 32 do. Default 32.
+     * A batch of at most this size is one ghost batch.
+     */
+    ghostBatchSize: z.number().int().positive(),
+    /** Global batch size N (views per step). Default 256. */
+    batchSize: z.number().int().positive(),
+    /** Base learning rate for a batch of 256; the lr used is baseLr·N/256. Default 0.03. */
+    baseLr: z.number().positive(),
+    /** SGD momentum (PyTorch semantics, no dampening, no Nesterov). Default 0.9. */
+    momentum: z.number().min(0).max(1),
+    /** L2 weight decay added to every student parameter's gradient (as torch SGD). Default 1e-4. */
+    weightDecay: z.number().min(0),
+    /** Epochs of the cosine schedule. Default 200. */
+    epochs: z.number().int().positive(),
+    /** Learning-rate schedule. Default `cosine-epoch` (as the reference). */
+    lrSchedule: z.enum(LR_SCHEDULES),
+    /** Seed of the queue's initial keys and of each step's shuffle permutation. Default 0. */
+    seed: z.number().int().min(0),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const perStep = c.mode === 'seed' ? 2 * c.batchSize : c.batchSize;
+    if (c.K % perStep !== 0) {
+      const what = c.mode === 'seed' ? `2·batchSize=${perStep} (SEED enqueues both views)` : `batchSize=${perStep}`;
+      ctx.addIssue({ code: 'custom', path: ['K'], message: `K=${c.K} must be a multiple of ${what}` });
+    }
+    const ghosts = Math.min(c.ghostBatchSize, c.batchSize);
+    if (c.batchSize % ghosts !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['ghostBatchSize'], message: `batchSize=${c.batchSize} must be a multiple of ghostBatchSize=${c.ghostBatchSize}` });
+    }
+  });
+
+export type DiscoConfig = Readonly<z.infer<typeof schema>>;
+
+export const DISCO_DEFAULTS: DiscoConfig = Object.freeze({
+  mode: 'disco',
+  K: 65536,
+  m: 0.999,
+  T: 0.2,
+  embedDim: 128,
+  headHidden: 2048,
+  lambda: 32,
+  mseReduction: 'batchmean',
+  seedTs: 0.2,
+  seedTt: 1e-4,
+  ghostBatchSize: 32,
+  batchSize: 256,
+  baseLr: 0.03,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  epochs: 200,
+  lrSchedule: 'cosine-epoch',
+  seed: 0,
+});
+
+/** Defaults ← overrides, validated and frozen. Throws DiscoConfigError listing every problem. */
+export function resolveDiscoConfig(overrides: Partial<DiscoConfig> = {}): DiscoConfig {
+  const parsed = schema.safeParse({ ...DISCO_DEFAULTS, ...overrides });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new DiscoConfigError(`invalid disco config: ${problems.join('; ')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Whether the mode needs the teacher's embeddings each step. */
+export function usesTeacher(mode: LossMode): boolean {
+  return mode !== 'mocov2';
+}

@@ -1,0 +1,60 @@
+/**
+ * The step RNG. Randomness inside a step (the Shuffle-BN permutation) is drawn from a generator
+ * keyed by (seed, step), so the RNG state is exactly `{seed, step}`: a restored trainer draws
+ * the same numbers as an uninterrupted one, on every backend (no tfjs random ops involved).
+ */
+import { InitRng } from '@disco/models';
+
+export const STEP_RNG_ALGORITHM = 'mulberry32(splitmix32(seed, step, stream))';
+
+/** splitmix32-style mix of a few 32-bit words into one seed. */
+function mix(...words: number[]): number {
+  let h = 0x9e3779b9;
+  for (const w of words) {
+    h = (h + (w >>> 0) + 0x9e3779b9) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}
+
+/** Streams of the step RNG, so that adding a new draw never shifts an existing one. */
+export const RNG_STREAMS = { shuffle: 1, queueInit: 2 } as const;
+
+/** A generator for one (seed, step, stream). `step` may exceed 2³² (split into two words). */
+export function stepRng(seed: number, step: number, stream: number): InitRng {
+  const hi = Math.floor(step / 4294967296);
+  return new InitRng(mix(seed, step >>> 0, hi, stream));
+}
+
+/** A uniform random permutation of 0…n−1 (Fisher–Yates). */
+export function randomPermutation(rng: InitRng, n: number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+/** The inverse permutation: inverse[perm[i]] = i (PyTorch's `argsort(idx_shuffle)`). */
+export function inversePermutation(perm: Int32Array): Int32Array {
+  const inv = new Int32Array(perm.length);
+  for (let i = 0; i < perm.length; i++) inv[perm[i]] = i;
+  return inv;
+}
+
+/** Throws RangeError unless `perm` is a permutation of 0…n−1. */
+export function assertPermutation(perm: ArrayLike<number>, n: number, what: string): void {
+  if (perm.length !== n) throw new RangeError(`${what}: length ${perm.length} is not the batch size ${n}`);
+  const seen = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = perm[i];
+    if (!Number.isInteger(v) || v < 0 || v >= n || seen[v]) throw new RangeError(`${what}: entry ${i} (${v}) breaks the permutation of 0…${n - 1}`);
+    seen[v] = 1;
+  }
+}

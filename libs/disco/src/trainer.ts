@@ -1,0 +1,222 @@
+/**
+ * One train step of MoCo-v2 / DisCo / SEED, in the reference's order (DisCo builder `forward`
+ * + main.py `train`): EMA-update the key encoder, encode the keys (Shuffle-BN substitute), encode
+ * both views with the student (gradient), loss terms, SGD step, enqueue. Pure math: the views
+ * and the teacher's embeddings come in as tensors; the state goes out as plain data.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Encoder, NamedTensor } from '@disco/models';
+import { registerGradients } from '@disco/tensor';
+import { type DiscoConfig, usesTeacher } from './config.ts';
+import { EmbeddingDimError, NonFiniteLossError, StateError, type LossTerm } from './errors.ts';
+import { KeyQueue } from './queue.ts';
+import { MoCo } from './moco.ts';
+import { SeedDistiller } from './distill.ts';
+import { lossTerms, type Terms } from './loss.ts';
+import { TorchSgd } from './sgd.ts';
+import { learningRate } from './schedule.ts';
+import { RNG_STREAMS, STEP_RNG_ALGORITHM, randomPermutation, stepRng } from './rng.ts';
+import { checkStepInput, type StepInput } from './step_input.ts';
+import * as state from './state.ts';
+
+export interface DiscoTrainerOptions {
+  /** Builds one student encoder (backbone + head); called twice in MoCo modes (query, key). */
+  buildEncoder: () => Encoder;
+  /** Output dimension of the teacher's head; required by every mode but `mocov2`. */
+  teacherDim?: number;
+}
+
+export interface StepResult {
+  /** Index of the step just taken (0-based). */
+  step: number;
+  batchId: string;
+  lr: number;
+  /** The loss that was differentiated. */
+  loss: number;
+  /** Each term before weighting (distill terms as reduced by `mseReduction`). */
+  terms: Partial<Record<Exclude<LossTerm, 'total'>, number>>;
+}
+
+/** What a probe sees inside a step, before it is disposed (tests, debugging). */
+export interface StepProbe {
+  /** InfoNCE logits [N, 1+K] (MoCo modes). */
+  logits?: tf.Tensor2D;
+  /** Gradients of the loss by student parameter name (before weight decay). */
+  grads: ReadonlyMap<string, tf.Tensor>;
+}
+
+/** Registers tfjs's gradient functions (idempotent), then builds the trainer. */
+export async function createDiscoTrainer(config: DiscoConfig, options: DiscoTrainerOptions): Promise<DiscoTrainer> {
+  await registerGradients();
+  return new DiscoTrainer(config, options);
+}
+
+/** The student head must output `embedDim` through `headHidden`; the teacher must match it. */
+function checkDimensions(config: DiscoConfig, student: Encoder, teacherDim: number | undefined): void {
+  const { embedDim, headHidden, mode } = config;
+  if (student.embeddingDim !== embedDim) throw new EmbeddingDimError(`student head outputs ${student.embeddingDim} dims, config embedDim is ${embedDim}`);
+  const hidden = student.fc.config.hidden;
+  if (hidden !== headHidden) throw new EmbeddingDimError(`student head hidden width is ${hidden}, config headHidden is ${headHidden}`);
+  if (!usesTeacher(mode)) return;
+  if (teacherDim === undefined) throw new EmbeddingDimError(`mode '${mode}' needs the teacher's embedding dimension (teacherDim)`);
+  if (teacherDim !== embedDim) throw new EmbeddingDimError(`teacher embeds in ${teacherDim} dims but the student head outputs ${embedDim}`);
+}
+
+export class DiscoTrainer {
+  readonly student: Encoder;
+  readonly moco?: MoCo;
+  readonly seedDistiller?: SeedDistiller;
+  readonly optimizer: TorchSgd;
+  private readonly queue: KeyQueue;
+  private readonly params: NamedTensor[];
+  private readonly nameOfVariable: Map<string, string>;
+  private steps = 0;
+
+  constructor(
+    readonly config: DiscoConfig,
+    options: DiscoTrainerOptions,
+  ) {
+    if (!tf.getGradient('BatchMatMul')) {
+      throw new Error('DiscoTrainer: tfjs gradients are not registered; use createDiscoTrainer() or await registerGradients() from @disco/tensor first');
+    }
+    this.student = options.buildEncoder();
+    try {
+      checkDimensions(config, this.student, options.teacherDim);
+    } catch (err) {
+      this.student.dispose();
+      throw err;
+    }
+    const { embedDim, mode } = config;
+    this.queue = new KeyQueue(config.K, embedDim, config.seed);
+    if (mode === 'seed') {
+      this.seedDistiller = new SeedDistiller(this.queue, { Ts: config.seedTs, Tt: config.seedTt });
+    } else {
+      const key = options.buildEncoder();
+      key.copyFrom(this.student);
+      this.moco = new MoCo(this.student, key, this.queue, config);
+    }
+    this.params = this.student.namedTensors().filter((t) => t.kind === 'param');
+    this.nameOfVariable = new Map(this.params.map((p) => [p.variable.name, p.name]));
+    this.optimizer = new TorchSgd(this.params, config);
+  }
+
+  /** Steps taken so far. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** One step on one batch; returns every loss term. Throws NonFiniteLossError before updating. */
+  trainStep(input: StepInput, probe?: (p: StepProbe) => void): StepResult {
+    const { config } = this;
+    checkStepInput(input, { batchSize: config.batchSize, embedDim: config.embedDim, needsTeacher: usesTeacher(config.mode) });
+    const lr = learningRate(config, input.epoch);
+    const n = config.batchSize;
+    const perm = input.permutation ? Int32Array.from(input.permutation) : randomPermutation(stepRng(config.seed, this.steps, RNG_STREAMS.shuffle), n);
+
+    let k: tf.Tensor2D | undefined;
+    let terms: Terms = new Map();
+    let logits: tf.Tensor2D | undefined;
+    let value: tf.Scalar | undefined;
+    let byName = new Map<string, tf.Tensor>();
+    try {
+      this.moco?.momentumUpdateKeyEncoder();
+      k = this.moco?.encodeKeys(input.x2, perm); // [N, D]
+      const parts = { config, student: this.student, moco: this.moco, seed: this.seedDistiller };
+      const out = tf.variableGrads(() => {
+        const loss = lossTerms(parts, input, k);
+        terms = new Map([...loss.terms].map(([name, t]) => [name, tf.keep(t)]));
+        logits = loss.logits && tf.keep(loss.logits);
+        return loss.total;
+      }, this.params.map((p) => p.variable));
+      value = out.value;
+      byName = new Map(Object.entries(out.grads).map(([v, g]) => [this.nameOfVariable.get(v)!, g]));
+      const result = this.readTerms(input.batchId, lr, value, terms);
+      probe?.({ logits, grads: byName });
+      this.optimizer.step(byName, lr);
+      if (this.moco) this.moco.dequeueAndEnqueue(k!);
+      else this.seedDistiller!.dequeueAndEnqueue(input.t1 as tf.Tensor2D, input.t2 as tf.Tensor2D);
+      this.steps += 1;
+      return result;
+    } finally {
+      tf.dispose([...(value ? [value] : []), ...byName.values(), ...terms.values(), ...(logits ? [logits] : []), ...(k ? [k] : [])]);
+    }
+  }
+
+  /**
+   * Replaces the queue and its pointer — for exact reproduction of the reference, whose
+   * `load_state_dict(strict=False)` of the teacher checkpoint also loads the teacher's MoCo queue
+   * and pointer into the student (a quirk; not done by default). keys: [K, D] L2-normalised.
+   */
+  inheritQueue(keys: tf.Tensor, ptr: number): void {
+    this.queue.load(keys, ptr);
+  }
+
+  /** Reads every term; throws NonFiniteLossError naming each non-finite one. */
+  private readTerms(batchId: string, lr: number, total: tf.Scalar, terms: Terms): StepResult {
+    const values: StepResult['terms'] = {};
+    const bad: Array<{ term: LossTerm; value: number }> = [];
+    for (const [term, t] of terms) {
+      const value = t.dataSync()[0];
+      if (!Number.isFinite(value)) bad.push({ term, value });
+      values[term] = value;
+    }
+    const loss = total.dataSync()[0];
+    if (!Number.isFinite(loss)) bad.push({ term: 'total', value: loss });
+    if (bad.length) throw new NonFiniteLossError(this.steps, batchId, bad);
+    return { step: this.steps, batchId, lr, loss, terms: values };
+  }
+
+  private entries(): state.StateEntry[] {
+    const group = (prefix: string, enc: Encoder): state.StateEntry[] =>
+      enc.namedTensors().map((t) => ({ name: `${prefix}.${t.name}`, variable: t.variable, layout: t.layout }));
+    return [
+      ...group('student', this.student),
+      ...(this.moco ? group('key', this.moco.encoderK) : []),
+      { name: 'queue', variable: this.queue.keys, layout: 'plain' },
+      ...this.params.map((p) => ({ name: `sgd.momentum.${p.name}`, variable: this.optimizer.buffers.get(p.name)!, layout: p.layout })),
+    ];
+  }
+
+  /** Everything needed to continue bit-for-bit: tensors as plain data + JSON metadata. */
+  save(): state.DiscoState {
+    const entries = this.entries();
+    return {
+      tensors: state.readEntries(entries),
+      metadata: {
+        format: state.STATE_FORMAT,
+        version: state.STATE_VERSION,
+        mode: this.config.mode,
+        step: this.steps,
+        queuePtr: this.queue.ptr,
+        rng: { algorithm: STEP_RNG_ALGORITHM, seed: this.config.seed, step: this.steps },
+        config: { ...this.config },
+        layouts: Object.fromEntries(entries.map((e) => [e.name, e.layout])),
+      },
+    };
+  }
+
+  /** Restores a `save()`d state. Strict: same config, every tensor present with its shape. */
+  restore(saved: state.DiscoState): void {
+    const m = saved.metadata;
+    const problems: string[] = [];
+    if (m.format !== state.STATE_FORMAT || m.version !== state.STATE_VERSION) problems.push(`format ${m.format}/${m.version} is not ${state.STATE_FORMAT}/${state.STATE_VERSION}`);
+    if (m.mode !== this.config.mode) problems.push(`mode '${m.mode}' is not '${this.config.mode}'`);
+    problems.push(...state.configDifferences(m.config ?? ({} as DiscoConfig), this.config).map((d) => `config ${d}`));
+    if (!Number.isInteger(m.step) || m.step < 0) problems.push(`step ${m.step} is not a non-negative integer`);
+    if (!Number.isInteger(m.queuePtr) || m.queuePtr < 0 || m.queuePtr >= this.config.K) problems.push(`queuePtr ${m.queuePtr} is not in 0…${this.config.K - 1}`);
+    if (m.rng?.algorithm !== STEP_RNG_ALGORITHM || m.rng.step !== m.step) problems.push(`rng ${JSON.stringify(m.rng)} is not ${STEP_RNG_ALGORITHM} at step ${m.step}`);
+    const entries = this.entries();
+    problems.push(...state.checkRecords(entries, saved.tensors));
+    if (problems.length) throw new StateError(`state does not fit this trainer: ${problems.join('; ')}`);
+    state.writeEntries(entries, saved.tensors);
+    this.queue.setPointer(m.queuePtr);
+    this.steps = m.step;
+  }
+
+  dispose(): void {
+    this.student.dispose();
+    this.moco?.encoderK.dispose();
+    this.queue.dispose();
+    this.optimizer.dispose();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Conv2DBackpropFilter for wasm (stock wasm has none), as ONE forward convolution:
+ *
+ *   dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·s + kh − top, ow·s + kw − left, ci] · dy[n, oh, ow, co]
+ *
+ * is a convolution of x' = xᵀ [Ci, H, W, N] (input channels ↔ batch) with the "filter"
+ * dy' = [OH, OW, N, Co], stride 1, dilation = the forward stride, whose output [Ci, fh, fw, Co]
+ * transposes to the filter gradient. XNNPACK runs it as one GEMM (277 ms on [64,32,32,64] 3×3
+ * against 2.8 s for im2col by slices).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { ensureWasmHeadroom } from '../memory_guard.ts';
+import { asTensor, assertChannelsLast, cropNegative, swapBatchAndChannels } from './compose.ts';
+
+function conv2DBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  attrs: Conv2DBackpropFilterAttrs;
+}): tf.Tensor4D {
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
+  assertChannelsLast(Conv2DBackpropFilter, dataFormat);
+  return tf.tidy(() => {
+    const x = asTensor<tf.Tensor4D>(args.inputs.x); // [N, H, W, Ci]
+    const dy = asTensor<tf.Tensor4D>(args.inputs.dy); // [N, OH, OW, Co]
+    const info = backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
+    const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+    const { top, left } = info.padInfo;
+    // Rows the last filter tap reaches past the input (negative: rows the forward pass never read).
+    const bottom = fh + (oh - 1) * sh - x.shape[1] - top;
+    const right = fw + (ow - 1) * sw - x.shape[2] - left;
+    const { x: xc, pad: explicit } = cropNegative(x, [top, bottom], [left, right]);
+    const xt = swapBatchAndChannels(xc); // [Ci, H, W, N]
+    const dyt = tf.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
+    // XNNPACK copies and packs the "filter" dy' outside tfjs's accounting, plus one pointer per tap.
+    ensureWasmHeadroom(tf.backend(), 8 * dyt.size + 4 * xt.shape[0] * fh * fw * oh * ow, Conv2DBackpropFilter);
+    const g = tf.conv2d(xt, dyt, 1, explicit, 'NHWC', [sh, sw]); // [Ci, fh, fw, Co]
+    return tf.transpose(g, [1, 2, 0, 3]); // [fh, fw, Ci, Co]
+  });
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};
