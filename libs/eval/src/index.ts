@@ -1,0 +1,13 @@
+export * from './errors.ts';
+export * from './config.ts';
+export * from './feature_set.ts';
+export * from './splits.ts';
+export * from './knn.ts';
+export * from './linear_probe.ts';
+export * from './image_input.ts';
+export * from './dataset_batches.ts';
+export * from './extract.ts';
+export * from './feature_cache.ts';
+export * from './evaluate.ts';
+export * from './online_knn.ts';
+export { checkSeed, seededRandom, permutation } from './rng.ts';

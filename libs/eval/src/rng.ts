@@ -1,0 +1,63 @@
+/**
+ * A small seeded PRNG (mulberry32 on a splitmix-style hash of the seed and a stream id), so
+ * that splits, shuffles and initial weights are identical on every backend and machine.
+ */
+import { EvalInputError } from './errors.ts';
+
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Checks a user seed: an integer in [0, 2^32). */
+export function checkSeed(seed: number, what = 'seed'): void {
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new EvalInputError(`${what}=${seed} must be an integer in [0, 2^32)`);
+  }
+}
+
+/** A uniform [0, 1) generator for the stream `(seed, ...stream)`. */
+export function seededRandom(seed: number, ...stream: number[]): () => number {
+  let h = mix32(seed ^ 0x9e3779b9);
+  for (const s of stream) h = mix32(h ^ mix32((s >>> 0) + 0x632be5ab));
+  let a = h;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher–Yates shuffle in place. */
+export function shuffleInPlace<T extends { length: number; [i: number]: number }>(a: T, rand: () => number): T {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+  return a;
+}
+
+/** A permutation of 0..n-1. */
+export function permutation(n: number, rand: () => number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  return shuffleInPlace(p, rand);
+}
+
+/** Standard normal draws (Box–Muller). */
+export function normalSamples(n: number, std: number, rand: () => number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u = 1 - rand(); // (0, 1]
+    const v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    out[i] = std * r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < n) out[i + 1] = std * r * Math.sin(2 * Math.PI * v);
+  }
+  return out;
+}
