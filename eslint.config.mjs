@@ -4,6 +4,7 @@
 //   libs/metrics, libs/config.
 import nx from '@nx/eslint-plugin';
 import tsParser from '@typescript-eslint/parser';
+import tseslint from 'typescript-eslint';
 
 const floor0 = ['scope:engine', 'scope:data', 'scope:metrics', 'scope:config'];
 const floor1 = [...floor0, 'scope:models', 'scope:dataplane'];
@@ -14,7 +15,7 @@ export default [
   {
     files: ['**/*.ts', '**/*.mts'],
     languageOptions: { parser: tsParser, ecmaVersion: 2022, sourceType: 'module' },
-    plugins: { '@nx': nx },
+    plugins: { '@nx': nx, '@typescript-eslint': tseslint.plugin },
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

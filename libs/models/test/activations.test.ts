@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@disco/tensor';
+import { initBackend, registerGradients } from '@disco/tensor';
 import { Activation, activate, hardSigmoid, hardSwish, makeDivisible, silu } from '@disco/models';
 
 await initBackend();
+await registerGradients();
 
 const XS = [-5, -3.5, -2, -0.5, 0, 0.75, 2.5, 4, 7];
 const close = (a: number[], b: number[], tol = 1e-6) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= tol, `${v} vs ${b[i]} at ${i}`));

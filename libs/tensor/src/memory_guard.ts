@@ -111,7 +111,10 @@ function capGrowth(memory: WasmMemory | undefined): void {
 function allocate(wasm: WasmBackend['wasm'], s: GuardState, bytes: number): number {
   const p = safeMalloc(wasm, s.raw, bytes);
   if (p === 0 && bytes > 0) throw new WasmMemoryError(bytes, tf.memory().numBytes);
-  if (s.reserveBytes > 0 && bytes > 0) {
+  // While the heap can still grow by the reserve, the reserve is there: probe only near the cap
+  // (a probe costs ~20–50 µs, too much for every allocation of a training step).
+  const nearCap = wasm.HEAPU8.length + s.reserveBytes + ALLOCATOR_SLACK_BYTES > WASM_HEAP_CAP_BYTES;
+  if (s.reserveBytes > 0 && bytes > 0 && nearCap) {
     const probe = safeMalloc(wasm, s.raw, s.reserveBytes);
     if (probe === 0) {
       wasm._free(p);

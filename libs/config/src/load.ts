@@ -1,0 +1,124 @@
+/**
+ * Config flows one way (STYLE rule 4): schema defaults → JSON file → environment → flags →
+ * validated once → deeply frozen. The file is named by `--config <path>` or `DISCO_CONFIG`.
+ * Unknown flags and unknown keys in the file are errors; unknown `DISCO_*` variables are left
+ * alone (other parts of disco read some, e.g. DISCO_BACKEND).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { configFields, parseLeaf, type ConfigField } from './fields.ts';
+
+export interface ConfigSources {
+  /** Command-line arguments after the command name. */
+  argv?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** A JSON file; overrides `--config` and `DISCO_CONFIG`. */
+  file?: string;
+  /** Plain object applied after the file and before env (tests, composition roots). */
+  overrides?: Record<string, unknown>;
+  envPrefix?: string;
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined || next === null || typeof next !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    const bothObjects = v && b && typeof v === 'object' && typeof b === 'object' && !Array.isArray(v) && !Array.isArray(b);
+    out[k] = bothObjects ? merge(b as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** Splits argv into `--key value` / `--key=value` pairs; a bare boolean flag means true. */
+function parseFlags(argv: readonly string[], fields: readonly ConfigField[]): { config?: string; values: [ConfigField, string][] } {
+  const byFlag = new Map(fields.map((f) => [f.flag, f]));
+  const values: [ConfigField, string][] = [];
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new ConfigError(`argument '${arg}': expected --<key> <value>`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    let value = eq === -1 ? undefined : arg.slice(eq + 1);
+    const field = byFlag.get(name);
+    if (name !== 'config' && !field) throw new ConfigError(`unknown flag --${name} (see --help for the list)`);
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (field?.type === 'boolean' && (next === undefined || next.startsWith('--'))) value = 'true';
+      else if (next === undefined) throw new ConfigError(`flag --${name} needs a value`);
+      else value = argv[++i];
+    }
+    if (name === 'config') config = value;
+    else values.push([field!, value]);
+  }
+  return { config, values };
+}
+
+/** Loads, validates and freezes a config. Throws ConfigError naming the source and key. */
+export function loadConfig<S extends z.ZodType>(schema: S, sources: ConfigSources = {}): Readonly<z.output<S>> {
+  const prefix = sources.envPrefix ?? 'DISCO';
+  const env = sources.env ?? process.env;
+  const fields = configFields(schema, prefix);
+  const flags = parseFlags(sources.argv ?? [], fields);
+
+  let layered: Record<string, unknown> = {};
+  const file = sources.file ?? flags.config ?? env[`${prefix}_CONFIG`];
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: not a JSON object`);
+    layered = merge(layered, parsed as Record<string, unknown>);
+  }
+  if (sources.overrides) layered = merge(layered, sources.overrides);
+  for (const field of fields) {
+    const raw = env[field.env];
+    if (raw !== undefined) setPath(layered, field.path, parseLeaf(field, raw, `env ${field.env}`));
+  }
+  for (const [field, raw] of flags.values) setPath(layered, field.path, parseLeaf(field, raw, `flag --${field.flag}`));
+
+  const result = schema.safeParse(layered);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      const field = fields.find((f) => f.path.join('.') === key);
+      const how = field ? ` (flag --${field.flag}, env ${field.env})` : '';
+      return `${key || '(root)'}: ${issue.message}${how}`;
+    });
+    throw new ConfigError(`invalid config${file ? ` (file ${file})` : ''}:\n  ${lines.join('\n  ')}`);
+  }
+  return deepFreeze(result.data) as Readonly<z.output<S>>;
+}
+
+/** `--help` text: every flag with its env var, default and description. */
+export function describeConfig(schema: z.ZodType, envPrefix = 'DISCO'): string {
+  return configFields(schema, envPrefix)
+    .map((f) => {
+      const def = f.default === undefined ? '' : ` (default ${JSON.stringify(f.default)})`;
+      const choices = f.enum ? ` one of ${f.enum.join('|')}` : '';
+      return `  --${f.flag} <${f.type}>  env ${f.env}${def}${choices}\n      ${f.description ?? ''}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,110 @@
+/**
+ * The data-plane half of the trainer: serves `Coordinator.Lease` and `Coordinator.Deliver` on a
+ * lease window and a batch join, and hands complete batches out in plan order. The trainer
+ * service adds the plan, the training loop and `Status`/`Stop`.
+ */
+import type { BatchSpec } from '../proto/types.ts';
+import { batchKey } from '../codec/batch_id.ts';
+import type { WireLimits } from '../codec/limits.ts';
+import { LeaseWindow, type PlannedBatch } from '../lease/lease_window.ts';
+import { BatchJoin } from '../join/batch_join.ts';
+import type { JoinedBatch } from '../join/batch_assembly.ts';
+import { LeaseSessions } from './lease_sessions.ts';
+import { makeDeliverHandler, type DeliverCounters } from './deliver_handler.ts';
+
+/** What the plan carries per batch; lease fields are filled in at hand-out. */
+export type PlanSpec = Omit<BatchSpec, 'id' | 'leaseId' | 'leaseDeadlineUnixMs'>;
+
+export interface CoordinatorOptions {
+  window: number;
+  leaseMs: number;
+  limits: WireLimits;
+  /** Most bytes of joined and partial batches held at once (beyond `window` batches). */
+  maxPendingBytes: number;
+  /** Dataset length the plan is cut from; workers must agree. */
+  datasetSize: number;
+  /** Whether deliveries carry teacher embeddings (default true; false in MoCo-v2 mode). */
+  embeddings?: boolean;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export class DataplaneCoordinator {
+  readonly window: LeaseWindow<PlanSpec>;
+  readonly join: BatchJoin;
+  readonly sessions: LeaseSessions;
+  readonly counters: DeliverCounters = { accepted: 0, duplicate: 0, stale: 0, invalid: 0 };
+  private waiters: (() => void)[] = [];
+  readonly handlers;
+
+  constructor(readonly options: CoordinatorOptions) {
+    this.window = new LeaseWindow<PlanSpec>({ window: options.window, leaseMs: options.leaseMs, now: options.now });
+    const maxBatchBytes = options.limits.maxBatchSize * (2 * options.limits.maxSide ** 2 * 3 + 2 * options.limits.maxEmbeddingDim * 4);
+    this.join = new BatchJoin({
+      known: (key, leaseId) => ['current', 'superseded'].includes(this.window.check(key, leaseId)),
+      maxPendingBytes: options.maxPendingBytes,
+      maxBatchBytes: Math.min(maxBatchBytes, options.maxPendingBytes),
+      embeddings: options.embeddings,
+    });
+    this.sessions = new LeaseSessions(this.window, {
+      datasetSize: options.datasetSize,
+      now: options.now ?? Date.now,
+      log: options.log,
+    });
+    this.handlers = {
+      Lease: this.sessions.handler,
+      Deliver: makeDeliverHandler({
+        window: this.window,
+        join: this.join,
+        limits: options.limits,
+        counters: this.counters,
+        onJoined: () => this.wake(),
+      }),
+    };
+  }
+
+  /** Appends batches to the plan (training order) and offers them to waiting workers. */
+  extend(batches: readonly PlannedBatch<PlanSpec>[]): void {
+    this.window.extend(batches);
+    this.sessions.pump();
+  }
+
+  /** The next batch in plan order, once joined. Rejects if `signal` aborts. */
+  async next(signal?: AbortSignal): Promise<JoinedBatch> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const head = this.window.head();
+      if (head) {
+        const batch = this.join.take(batchKey(head.id));
+        if (batch) return batch;
+      }
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal!.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiters.push(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The trainer is done with `key`: the window slides and more leases go out. */
+  consumed(key: string): void {
+    this.window.consume(key);
+    this.join.forget(key);
+    this.sessions.pump();
+  }
+
+  /** Ends every lease stream (workers reconnect to the next trainer) and stops timers. */
+  close(): void {
+    this.sessions.close();
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w();
+  }
+}

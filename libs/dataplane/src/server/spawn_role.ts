@@ -1,0 +1,76 @@
+/**
+ * Starts a role (`services/<role>/src/main.ts`) as a child process and waits for its one-line
+ * JSON `{"event":"listening", "port": ..., ...}` on stdout. Used by `disco train` (the embedded
+ * default runs every role as its own process) and by tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface ListeningLine {
+  event: 'listening';
+  role: string;
+  port: number;
+  metricsPort: number;
+  [key: string]: unknown;
+}
+
+export interface SpawnedRole {
+  child: ChildProcess;
+  info: ListeningLine;
+  /** Resolves when the process exits. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface SpawnRoleOptions {
+  /** Path of the role's main.ts. */
+  script: string;
+  args?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Most time to wait for the listening line (ms). */
+  readyTimeoutMs?: number;
+  /** Each stderr line of the child (default: dropped). */
+  onStderr?: (line: string) => void;
+}
+
+export class RoleStartError extends Error {
+  override name = 'RoleStartError';
+}
+
+export function spawnRole(options: SpawnRoleOptions): Promise<SpawnedRole> {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.script, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    stderr.push(line);
+    if (stderr.length > 50) stderr.shift();
+    options.onStderr?.(line);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new RoleStartError(`${options.script}: no listening line within ${options.readyTimeoutMs ?? 60_000} ms\n${stderr.join('\n')}`));
+    }, options.readyTimeoutMs ?? 60_000);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if ((parsed as ListeningLine)?.event === 'listening') {
+        clearTimeout(timer);
+        resolve({ child, info: parsed as ListeningLine, exited });
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new RoleStartError(`${options.script} exited (code ${code}, signal ${signal}) before listening\n${stderr.join('\n')}`));
+    });
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * Coordinator.Lease and Coordinator.Deliver over real gRPC: credits bound hand-out, a bad hello
+ * is refused with its exact code, deliveries are ACCEPTED / DUPLICATE / STALE, and malformed or
+ * incomplete ones fail with INVALID_ARGUMENT naming the field.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import {
+  DEFAULT_WIRE_LIMITS,
+  DataplaneCoordinator,
+  RoleServer,
+  channelOptions,
+  chunkEmbeddings,
+  chunkViews,
+  loadProtos,
+  type BatchSpec__Output,
+  type CoordinatorClient,
+  type DeliverReply__Output,
+  type Delivery,
+  type LeaseRequest,
+} from '@disco/dataplane';
+
+const N = 2;
+const S = 4;
+const D = 3;
+
+async function setup() {
+  const coordinator = new DataplaneCoordinator({ window: 2, leaseMs: 60_000, limits: DEFAULT_WIRE_LIMITS, maxPendingBytes: 1 << 20, datasetSize: 10 });
+  coordinator.extend([0, 1, 2].map((step) => ({ id: { run: 'c', epoch: 0, step }, spec: { indices: [step, step + 3], runSeed: 1, size: S, datasetSize: 10 } })));
+  const server = new RoleServer({ services: ['disco.v1.Coordinator'] });
+  server.server.addService(loadProtos().disco.v1.Coordinator.service, coordinator.handlers);
+  const port = await server.listen('127.0.0.1', 0);
+  const client = new (loadProtos().disco.v1.Coordinator)(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), channelOptions()) as CoordinatorClient;
+  after(() => {
+    client.close();
+    coordinator.close();
+    server.close();
+  });
+  return { coordinator, client };
+}
+
+function deliveries(spec: BatchSpec__Output, leaseId = spec.leaseId): Delivery[] {
+  const common = { batch: spec.id!, leaseId, batchSize: N, offset: 0, count: N };
+  const out: Delivery[] = [];
+  for (const view of [1, 2] as const) {
+    for (const c of chunkViews({ ...common, view, height: S, width: S, data: new Uint8Array(N * S * S * 3).fill(view) }, 1 << 20)) out.push({ views: c });
+    for (const c of chunkEmbeddings({ ...common, view, dim: D, data: new Float32Array(N * D).fill(view) }, 1 << 20)) out.push({ embeddings: c });
+  }
+  return out;
+}
+
+function deliver(client: CoordinatorClient, messages: Delivery[]): Promise<DeliverReply__Output> {
+  return new Promise((resolve, reject) => {
+    const call = client.Deliver({ deadline: Date.now() + 10_000 }, (err, reply) => (err ? reject(err) : resolve(reply!)));
+    for (const m of messages) call.write(m);
+    call.end();
+  });
+}
+
+function lease(client: CoordinatorClient, hello: object, credits: number, want: number): Promise<{ specs: BatchSpec__Output[]; call: grpc.ClientDuplexStream<LeaseRequest, BatchSpec__Output> }> {
+  return new Promise((resolve, reject) => {
+    const specs: BatchSpec__Output[] = [];
+    const call = client.Lease();
+    call.on('data', (s: BatchSpec__Output) => {
+      specs.push(s);
+      if (specs.length === want) resolve({ specs, call });
+    });
+    call.on('error', reject);
+    call.write({ hello });
+    call.write({ credits });
+  });
+}
+
+test('credits and the window bound hand-out; deliveries are accepted once, in plan order', async () => {
+  const { coordinator, client } = await setup();
+  const { specs, call } = await lease(client, { workerId: 'w', datasetSize: 10 }, 5, 2);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(specs.length, 2, 'window 2 stops the third');
+  assert.deepEqual(specs.map((s) => [s.id!.step, s.indices]), [[0, [0, 3]], [1, [1, 4]]]);
+  assert.ok(specs[0].leaseDeadlineUnixMs > Date.now());
+
+  assert.equal((await deliver(client, deliveries(specs[1]))).outcome, 'ACCEPTED');
+  assert.equal((await deliver(client, deliveries(specs[1]))).outcome, 'DUPLICATE');
+  assert.equal((await deliver(client, deliveries(specs[0], 'forged'))).outcome, 'STALE');
+  assert.equal((await deliver(client, deliveries(specs[0]))).outcome, 'ACCEPTED');
+
+  const first = await coordinator.next(AbortSignal.timeout(1000));
+  assert.equal(first.key, 'c/0/0');
+  assert.deepEqual(Array.from(first.embeddings[1]), new Array(N * D).fill(2));
+  const third = new Promise<BatchSpec__Output>((resolve) => call.once('data', resolve));
+  coordinator.consumed(first.key);
+  assert.equal((await third).id!.step, 2, 'consuming slides the window');
+  assert.equal((await coordinator.next()).key, 'c/0/1');
+  call.end();
+});
+
+test('a bad hello and bad deliveries fail with exact codes naming the field', async () => {
+  const { client } = await setup();
+  await assert.rejects(lease(client, { workerId: 'w', datasetSize: 11 }, 1, 1), (e: grpc.ServiceError) => e.code === grpc.status.FAILED_PRECONDITION && /^hello\.dataset_size:/.test(e.details));
+  await assert.rejects(lease(client, { workerId: '', datasetSize: 10 }, 1, 1), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT && /^hello\.worker_id:/.test(e.details));
+  const { specs, call } = await lease(client, { workerId: 'w2', datasetSize: 10 }, 1, 1);
+  const all = deliveries(specs[0]);
+  const unknown = { ...specs[0], id: { run: 'c', epoch: 7, step: 0 } };
+  await assert.rejects(deliver(client, deliveries(unknown)), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT && /^batch: c\/7\/0 is not in the plan/.test(e.details));
+  await assert.rejects(deliver(client, all.slice(0, -1)), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT && /^batch: .*incomplete.*embeddings 2/.test(e.details));
+  await assert.rejects(deliver(client, [{}]), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT && /^kind:/.test(e.details));
+  await assert.rejects(deliver(client, [all[0], all[0]]), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT && /^offset:/.test(e.details));
+  assert.equal((await deliver(client, all)).outcome, 'ACCEPTED', 'failed attempts left nothing behind');
+  call.end();
+});

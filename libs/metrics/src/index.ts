@@ -1,0 +1,3 @@
+export * from './registry.ts';
+export * from './server.ts';
+export * from './grpc_server.ts';

@@ -1,0 +1,24 @@
+// Original file: protos/disco/v1/coordinator.proto
+
+
+export interface WorkerHello {
+  /**
+   * unique per worker process (host:pid:random)
+   */
+  'workerId'?: (string);
+  /**
+   * length of the worker's dataset; the trainer refuses a mismatch
+   */
+  'datasetSize'?: (number);
+}
+
+export interface WorkerHello__Output {
+  /**
+   * unique per worker process (host:pid:random)
+   */
+  'workerId': (string);
+  /**
+   * length of the worker's dataset; the trainer refuses a mismatch
+   */
+  'datasetSize': (number);
+}

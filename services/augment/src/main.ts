@@ -1,0 +1,136 @@
+/**
+ * The augment role: serves `Augment` (view pairs for a batch spec) and, given a trainer address,
+ * runs the worker loop (lease → augment → teacher + trainer). `start(config)` is what
+ * `disco serve augment` and tests call; run directly (`tsx services/augment/src/main.ts
+ * --augment.port 50052 --augment.trainer host:port --augment.teachers a,b`) it reads flags and
+ * `DISCO_*` env, prints one JSON line `{"event":"listening",...}` and drains on SIGTERM.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { ConfigError, describeConfig, discoConfigSchema, loadConfig, type DiscoConfig } from '@disco/config';
+import { createRegistry, grpcServerMetrics, startMetricsServer } from '@disco/metrics';
+import {
+  ReplicaPool,
+  RoleServer,
+  channelOptions,
+  exitOnSignal,
+  loadProtos,
+  wireLimitsFor,
+  type CoordinatorClient,
+  type TeacherClient,
+} from '@disco/dataplane';
+import { createAugmentMetrics } from './metrics.ts';
+import { openConfiguredDataset, timedDataset } from './dataset.ts';
+import { BatchAugmenter } from './batch_augmenter.ts';
+import { makeAugmentHandlers } from './augment_handler.ts';
+import { LeaseLoop } from './worker/lease_loop.ts';
+import { deliverBatch } from './worker/deliver_batch.ts';
+
+export interface AugmentHandle {
+  port: number;
+  metricsPort: number;
+  datasetSize: number;
+  /** The worker loop, when a trainer address is configured. */
+  worker?: LeaseLoop;
+  /** Graceful: NOT_SERVING, no new leases, running batches and calls finish (up to drain.graceMs). */
+  drain(): Promise<void>;
+  /** Immediate. */
+  close(): Promise<void>;
+}
+
+export async function start(config: Readonly<DiscoConfig>, log: (line: string) => void = (l) => process.stderr.write(`augment: ${l}\n`)): Promise<AugmentHandle> {
+  const { augment, dataplane, drain } = config;
+  const registry = createRegistry('augment');
+  const metrics = createAugmentMetrics(registry);
+  const dataset = timedDataset(await openConfiguredDataset(augment.dataset), metrics);
+  const limits = wireLimitsFor(dataplane.maxMessageBytes, { maxBatchSize: dataplane.maxBatchSize, maxSide: dataplane.maxSide, maxEmbeddingDim: dataplane.maxEmbeddingDim });
+  const augmenter = new BatchAugmenter(dataset, { imagesInFlight: augment.imagesInFlight, chunkBytes: dataplane.chunkBytes, metrics });
+
+  const role = new RoleServer({ services: ['disco.v1.Augment'], maxMessageBytes: dataplane.maxMessageBytes, interceptors: [grpcServerMetrics(registry)] });
+  role.server.addService(
+    loadProtos().disco.v1.Augment.service,
+    makeAugmentHandlers({ augmenter, limits, metrics, datasetDescription: dataset.description, isDraining: () => role.isDraining }),
+  );
+  const port = await role.listen(augment.host, augment.port);
+  const metricsServer = await startMetricsServer(registry, { host: augment.host, port: augment.metricsPort });
+
+  let worker: LeaseLoop | undefined;
+  let coordinator: CoordinatorClient | undefined;
+  let teachers: ReplicaPool<TeacherClient> | undefined;
+  if (augment.trainer !== '') {
+    const proto = loadProtos().disco.v1;
+    const tuning = { maxMessageBytes: dataplane.maxMessageBytes, keepaliveMs: dataplane.keepaliveMs };
+    coordinator = new proto.Coordinator(augment.trainer, grpc.credentials.createInsecure(), channelOptions(tuning));
+    teachers = augment.teachers.length > 0 ? new ReplicaPool(proto.Teacher, augment.teachers, tuning) : undefined;
+    const deps = {
+      augmenter,
+      coordinator,
+      teachers,
+      limits,
+      callTimeoutMs: dataplane.callTimeoutMs,
+      attempts: dataplane.attempts,
+      retryBackoffMs: dataplane.retryBackoffMs,
+      metrics,
+      log,
+    };
+    worker = new LeaseLoop({
+      client: coordinator,
+      workerId: augment.workerId || `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      datasetSize: dataset.length,
+      slots: augment.batchesInFlight,
+      limits,
+      retryBackoffMs: dataplane.retryBackoffMs,
+      log,
+      run: async (spec) => {
+        metrics.inflight.inc();
+        try {
+          metrics.batches.inc({ outcome: await deliverBatch(deps, spec) });
+        } catch (err) {
+          metrics.batches.inc({ outcome: 'failed' });
+          throw err;
+        } finally {
+          metrics.inflight.dec();
+        }
+      },
+    });
+    role.onDrain(() => worker!.stop(drain.graceMs));
+    worker.start();
+  }
+  role.health.setAll('SERVING');
+
+  let stopped: Promise<void> | undefined;
+  const stop = (graceful: boolean) =>
+    (stopped ??= (async () => {
+      if (graceful) await role.drain(drain);
+      else {
+        void worker?.stop(0);
+        role.close();
+      }
+      coordinator?.close();
+      teachers?.close();
+      await metricsServer.close();
+    })());
+  return { port, metricsPort: metricsServer.port, datasetSize: dataset.length, worker, drain: () => stop(true), close: () => stop(false) };
+}
+
+async function cli(argv: string[]): Promise<void> {
+  if (argv.includes('--help')) {
+    process.stdout.write(`usage: tsx services/augment/src/main.ts [--config file.json] [flags]\n${describeConfig(discoConfigSchema)}\n`);
+    return;
+  }
+  const config = loadConfig(discoConfigSchema, { argv });
+  const handle = await start(config);
+  process.stdout.write(
+    JSON.stringify({ event: 'listening', role: 'augment', port: handle.port, metricsPort: handle.metricsPort, datasetSize: handle.datasetSize, worker: handle.worker !== undefined }) + '\n',
+  );
+  exitOnSignal(handle.drain);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  cli(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`augment: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  });
+}

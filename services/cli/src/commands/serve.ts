@@ -1,0 +1,60 @@
+/**
+ * `disco serve augment|teacher|trainer [--config file.json] [flags]`: runs one role as this
+ * process, which is what a Kubernetes pod runs and what `disco train` spawns. Config flows
+ * defaults → file → env → flags (every flag is also a `DISCO_*` variable); one file holds every
+ * role's section. Prints one JSON line `{"event":"listening", ...}` on stdout when serving;
+ * SIGTERM drains (the trainer checkpoints first) and exits 0.
+ */
+import { ConfigError, describeConfig, loadConfig } from '@disco/config';
+import { exitOnSignal } from '@disco/dataplane';
+import { trainerConfigSchema, type TrainerConfig } from '@disco/trainer-service';
+import { UsageError, type Command } from '../command.ts';
+import { exitWithParent } from '../supervisor/parent_watch.ts';
+
+export const ROLES = ['augment', 'teacher', 'trainer'] as const;
+export type Role = (typeof ROLES)[number];
+
+const listening = (line: Record<string, unknown>) => process.stdout.write(JSON.stringify({ event: 'listening', ...line }) + '\n');
+
+async function serveRole(role: Role, config: Readonly<TrainerConfig>): Promise<void> {
+  switch (role) {
+    case 'augment': {
+      const { start } = await import('@disco/augment-service');
+      const handle = await start(config);
+      listening({ role, port: handle.port, metricsPort: handle.metricsPort, datasetSize: handle.datasetSize, worker: handle.worker !== undefined });
+      exitOnSignal(handle.drain);
+      return;
+    }
+    case 'teacher': {
+      const { start } = await import('@disco/teacher-service');
+      const handle = await start(config);
+      listening({ role, port: handle.port, metricsPort: handle.metricsPort, model: config.teacher.model, backend: handle.model.backend });
+      exitOnSignal(handle.drain);
+      return;
+    }
+    case 'trainer': {
+      const { serve } = await import('@disco/trainer-service');
+      await serve(config);
+      return;
+    }
+  }
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run one role (augment, teacher or trainer) as this process, as a Kubernetes pod does',
+  usage: `disco serve ${ROLES.join('|')} [--config file.json] [--<section>.<key> value ...]\n\nflags (each also an env var):\n${describeConfig(trainerConfigSchema)}`,
+  async run(argv) {
+    const [role, ...rest] = argv;
+    if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`which role? one of ${ROLES.join(', ')}${role ? ` (not '${role}')` : ''}`);
+    if (process.env.DISCO_EXIT_WITH_PARENT === '1') exitWithParent();
+    try {
+      await serveRole(role as Role, loadConfig(trainerConfigSchema, { argv: rest }));
+    } catch (err) {
+      // Exit at once: a half-started role may hold handles that would keep the process alive.
+      process.stderr.write(`disco serve ${role}: ${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(err instanceof ConfigError ? 2 : 1);
+    }
+    return new Promise<number>(() => undefined); // serves until a signal (or the trainer's end) exits the process
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * What `disco train` trains with no arguments: a small student (ResNet-18, CIFAR stem, width
+ * 1/8) distilled from the bundled teacher (ResNet-18 CIFAR stem, width 1/4, MoCo-v2 head with
+ * hidden = feature dim = 128) on the bundled sample dataset (2,000 Fashion-MNIST images) at
+ * 32 px, sized to finish in a few minutes on 2 cores with the wasm backend. The preset sits
+ * under the config file, env and flags (defaults → preset → file → env → flags), so every value
+ * scales up with a flag, e.g. `--trainer.epochs 50 --trainer.model resnet18 --trainer.size 96`.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** services/cli/assets/teacher/: the bundled teacher checkpoint (`*.pth`) and its `.json`. */
+export const BUNDLED_TEACHER_DIR = fileURLToPath(new URL('../../assets/teacher/', import.meta.url));
+
+export interface BundledTeacher {
+  checkpoint: string;
+  model: string;
+  width: number;
+}
+
+/** The bundled teacher checkpoint, if the repository has one (else the teacher is seeded random). */
+export function findBundledTeacher(dir = BUNDLED_TEACHER_DIR): BundledTeacher | undefined {
+  if (!existsSync(dir)) return undefined;
+  const file = readdirSync(dir).filter((f) => f.endsWith('.pth') || f.endsWith('.pth.tar')).sort()[0];
+  if (!file) return undefined;
+  const checkpoint = join(dir, file);
+  let meta: Record<string, unknown> = {};
+  const sidecar = checkpoint.replace(/\.pth(\.tar)?$/, '.json');
+  if (existsSync(sidecar)) {
+    try {
+      meta = JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, unknown>;
+    } catch {
+      meta = {};
+    }
+  }
+  const model = typeof meta.arch === 'string' ? meta.arch : typeof meta.model === 'string' ? meta.model : DEMO_TEACHER.model;
+  const width = typeof meta.width === 'number' ? meta.width : DEMO_TEACHER.width;
+  return { checkpoint, model, width };
+}
+
+/** The teacher's shape (matches test/reference/train_teacher_mocov2.py's bundled teacher). */
+export const DEMO_TEACHER = { model: 'resnet18-cifar', width: 0.25, headHidden: 128, embedDim: 128, seed: 0 } as const;
+
+const loopback = { host: '127.0.0.1', port: 0, metricsPort: 0 };
+
+/** The demo preset (a partial config, laid over the schema defaults). */
+export function demoPreset(teacher = findBundledTeacher()): Record<string, unknown> {
+  return {
+    trainer: {
+      ...loopback,
+      run: 'demo',
+      epochs: 3,
+      batchSize: 32,
+      size: 32,
+      model: 'resnet18-cifar',
+      width: 0.125,
+      checkpointEvery: 20,
+    },
+    algo: { k: 2048, headHidden: 512, embedDim: DEMO_TEACHER.embedDim, ghostBatchSize: 16, baseLr: 0.24 },
+    teacher: {
+      ...loopback,
+      model: teacher?.model ?? DEMO_TEACHER.model,
+      width: teacher?.width ?? DEMO_TEACHER.width,
+      headHidden: DEMO_TEACHER.headHidden,
+      embedDim: DEMO_TEACHER.embedDim,
+      seed: DEMO_TEACHER.seed,
+      checkpoint: teacher?.checkpoint ?? '',
+    },
+    augment: { ...loopback, imagesInFlight: 2, batchesInFlight: 2 },
+    dataplane: { window: 6, leaseMs: 60_000 },
+    drain: { graceMs: 10_000 },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * The embedded default's process supervisor: trainer, teacher and augment roles as separate
+ * processes on loopback gRPC (free ports picked by the OS, learnt from each listening line).
+ * A crashed augment or teacher is restarted on the same ports (the others' addresses stay
+ * valid); the trainer decides the run: exit 0 = trained (or stopped), anything else = failed.
+ * `stop()` drains the trainer first (it checkpoints), then the rest; no process outlives it.
+ */
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '@disco/models';
+import * as grpc from '@grpc/grpc-js';
+import { channelOptions, loadProtos, type CoordinatorClient, type StatusReply__Output } from '@disco/dataplane';
+import { RoleProcess, type RoleExit } from './role_process.ts';
+
+export interface SupervisorOptions {
+  /** The config every role reads (JSON, validated by the roles). */
+  config: Record<string, unknown>;
+  runDir: string;
+  augmenters: number;
+  teachers: number;
+  /** Restarts allowed per augment/teacher process. */
+  maxRestarts: number;
+  env: NodeJS.ProcessEnv;
+  pollMs: number;
+  log: (line: string) => void;
+  onStatus?: (status: StatusReply__Output) => void;
+  /** Echo every child's stderr line (verbose). */
+  onChildLine?: (line: string) => void;
+}
+
+export type SupervisedEnd = { outcome: 'done' | 'stopped' | 'failed'; reason: string };
+
+const LOOPBACK = '127.0.0.1';
+
+export class Supervisor {
+  trainer!: RoleProcess;
+  readonly teachers: RoleProcess[] = [];
+  readonly augmenters: RoleProcess[] = [];
+  private over = false;
+  private tornDown: Promise<void> | undefined;
+  private startup: Promise<void> | undefined;
+  private ended!: (end: SupervisedEnd) => void;
+  private readonly end = new Promise<SupervisedEnd>((resolve) => (this.ended = resolve));
+  private poller: NodeJS.Timeout | undefined;
+  private client: CoordinatorClient | undefined;
+  /** Restarts so far, by process name. */
+  readonly restarts = new Map<string, number>();
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  private role(role: RoleProcess['options']['role'], name: string, configFile: string, flags: string[] = []): RoleProcess {
+    return new RoleProcess({ role, name, configFile, flags, env: this.options.env, logFile: join(this.options.runDir, 'logs', `${name}.log`), onLine: this.options.onChildLine });
+  }
+
+  /** Starts every role and resolves when the run is over and every child has exited. */
+  async run(): Promise<SupervisedEnd> {
+    const { options } = this;
+    const configFile = join(options.runDir, 'serve-config.json');
+    writeFileSync(configFile, JSON.stringify(options.config, null, 2) + '\n');
+    this.trainer = this.role('trainer', 'trainer', configFile);
+    for (let i = 0; i < options.teachers; i++) this.teachers.push(this.role('teacher', `teacher-${i}`, configFile));
+    this.startup = this.startAll();
+    await this.startup;
+    if (!this.over) {
+      void this.trainer.exited.then((exit) => this.onTrainerExit(exit));
+      for (const p of [...this.teachers, ...this.augmenters]) this.watch(p);
+      this.poll(this.trainer.info!.port);
+    }
+    const end = await this.end;
+    await this.teardown();
+    return end;
+  }
+
+  private async startAll(): Promise<void> {
+    const { options } = this;
+    const configFile = this.trainer.options.configFile;
+    try {
+      const [trainerInfo, ...teacherInfos] = await Promise.all([this.trainer.start(), ...this.teachers.map((t) => t.start())]);
+      options.log(`trainer on ${LOOPBACK}:${trainerInfo.port} (metrics :${trainerInfo.metricsPort}); ${teacherInfos.length} teacher(s) on ${teacherInfos.map((i) => i.port).join(', ') || '-'}`);
+      const workerFlags = ['--augment.trainer', `${LOOPBACK}:${trainerInfo.port}`, '--augment.teachers', teacherInfos.map((i) => `${LOOPBACK}:${i.port}`).join(',')];
+      for (let i = 0; i < options.augmenters; i++) this.augmenters.push(this.role('augment', `augment-${i}`, configFile, workerFlags));
+      if (!this.over) {
+        const augmentInfos = await Promise.all(this.augmenters.map((a) => a.start()));
+        options.log(`${augmentInfos.length} augment worker(s) on ${augmentInfos.map((i) => i.port).join(', ')}`);
+      }
+      this.writePids();
+    } catch (err) {
+      this.finish({ outcome: 'failed', reason: `a role did not start: ${(err as Error).message}` });
+    }
+  }
+
+  private onTrainerExit(exit: RoleExit): void {
+    if (exit.code === 0) this.finish({ outcome: 'done', reason: 'the trainer finished' });
+    else this.finish({ outcome: 'failed', reason: `the trainer exited with ${exit.signal ?? `code ${exit.code}`} (see ${this.trainer.options.logFile})` });
+  }
+
+  /** Restarts `p` on its own ports whenever it exits without being asked to. */
+  private watch(p: RoleProcess): void {
+    void p.exited.then(async (exit) => {
+      if (p.stopRequested || this.over) return;
+      const restarts = this.restarts.get(p.options.name) ?? 0;
+      if (restarts >= this.options.maxRestarts) {
+        this.finish({ outcome: 'failed', reason: `${p.options.name} exited (${exit.signal ?? `code ${exit.code}`}) after ${restarts} restarts (see ${p.options.logFile})` });
+        return;
+      }
+      this.restarts.set(p.options.name, restarts + 1);
+      this.options.log(`${p.options.name} exited (${exit.signal ?? `code ${exit.code}`}); restarting it`);
+      const info = p.info!;
+      const prefix = p.options.role === 'teacher' ? 'teacher' : 'augment';
+      for (let attempt = 1; attempt <= 5 && !this.over; attempt++) {
+        try {
+          await p.start([`--${prefix}.port`, String(info.port), `--${prefix}.metrics-port`, String(info.metricsPort)]);
+          this.writePids();
+          if (this.over) p.signal('SIGTERM');
+          else this.watch(p);
+          return;
+        } catch (err) {
+          this.options.log(`${p.options.name}: restart ${attempt} failed: ${(err as Error).message.split('\n')[0]}`);
+          await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
+      this.finish({ outcome: 'failed', reason: `${p.options.name} could not be restarted` });
+    });
+  }
+
+  private poll(port: number): void {
+    this.client = new (loadProtos().disco.v1.Coordinator)(`${LOOPBACK}:${port}`, grpc.credentials.createInsecure(), channelOptions()) as CoordinatorClient;
+    const tick = () => {
+      this.client?.Status({}, { deadline: Date.now() + 2000 }, (err, status) => {
+        if (!err && status && !this.over) this.options.onStatus?.(status);
+      });
+    };
+    this.poller = setInterval(tick, this.options.pollMs);
+    tick();
+  }
+
+  private finish(end: SupervisedEnd): void {
+    if (this.over) return;
+    this.over = true;
+    this.ended(end);
+  }
+
+  /** Ends the run (Ctrl-C, SIGTERM): resolves once every child has exited. */
+  stop(reason: string): Promise<void> {
+    this.finish({ outcome: 'stopped', reason });
+    return this.teardown();
+  }
+
+  /** The trainer drains and checkpoints first, then the others; stragglers get SIGKILL. */
+  private teardown(): Promise<void> {
+    this.tornDown ??= (async () => {
+      await this.startup; // never throws; a role half-way through start-up is stopped below
+      if (this.poller) clearInterval(this.poller);
+      this.client?.close();
+      await this.trainer?.stop(120_000);
+      await Promise.all([...this.augmenters, ...this.teachers].map((p) => p.stop(30_000)));
+      for (const p of [this.trainer, ...this.teachers, ...this.augmenters]) p?.closeLog();
+    })();
+    return this.tornDown;
+  }
+
+  /** Second Ctrl-C: everything SIGKILLed now. */
+  kill(): void {
+    for (const p of [this.trainer, ...this.teachers, ...this.augmenters]) p?.signal('SIGKILL');
+  }
+
+  /** `pids.json` in the run directory: each role process's pid and ports (operators, tests). */
+  private writePids(): void {
+    const entry = (p: RoleProcess) => ({ role: p.options.role, pid: p.pid, port: p.info?.port, metricsPort: p.info?.metricsPort, log: p.options.logFile });
+    const all = Object.fromEntries([this.trainer, ...this.teachers, ...this.augmenters].map((p) => [p.options.name, entry(p)]));
+    writeFileAtomic(join(this.options.runDir, 'pids.json'), [Buffer.from(JSON.stringify({ supervisor: process.pid, roles: all }, null, 2) + '\n')]);
+  }
+
+  /** Every child pid (for tests). */
+  pids(): number[] {
+    return [this.trainer, ...this.teachers, ...this.augmenters].map((p) => p?.pid).filter((p): p is number => p !== undefined);
+  }
+}

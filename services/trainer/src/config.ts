@@ -1,0 +1,107 @@
+/**
+ * The trainer's configuration: disco's shared sections (libs/config) plus `trainer` (the run:
+ * plan, student, checkpoints) and `algo` (MoCo-v2 / DisCo hyperparameters under the papers'
+ * symbols, lower-cased so flags read `--algo.k 65536`, env `DISCO_ALGO_K`). Defaults are the
+ * paper's; `disco train` lays its small demo preset under file, env and flags. The whole
+ * config is saved inside every checkpoint (STYLE rule 4).
+ */
+import { z } from 'zod';
+import { discoConfigSchema } from '@disco/config';
+import { LOSS_MODES, LR_SCHEDULES, MSE_REDUCTIONS, resolveDiscoConfig, type DiscoConfig as AlgoConfig } from '@disco/disco';
+
+const port = (def: number, what: string) => z.number().int().min(0).max(65535).default(def).describe(`${what} (0 = any free port)`);
+
+export const trainerSection = z.strictObject({
+  host: z.string().min(1).default('0.0.0.0').describe('interface to listen on'),
+  port: port(50051, 'gRPC port of the Coordinator service'),
+  metricsPort: port(9101, '/metrics HTTP port'),
+  run: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (1–128 characters)')
+    .default('disco')
+    .describe('run name: part of every batch id and the default run directory runs/<run>'),
+  runDir: z.string().default('').describe('where checkpoints, the record and the export go (default runs/<run>)'),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(0).describe('run seed: epoch plan, augmentation, student weights, queue, Shuffle-BN'),
+  epochs: z.number().int().min(1).default(200).describe('epochs to train (and of the cosine schedule)'),
+  batchSize: z.number().int().min(2).default(256).describe('images per step (N); the last partial batch of an epoch is dropped'),
+  size: z.number().int().min(8).default(224).describe('side of the augmented views (px)'),
+  model: z.string().min(1).default('resnet18').describe('student backbone (model zoo name)'),
+  width: z.number().positive().default(1).describe('width multiplier of the student backbone'),
+  datasetSize: z.number().int().min(0).default(0).describe("images in the workers' dataset; 0 = count augment.dataset (or the bundled sample)"),
+  limitImages: z.number().int().min(0).default(0).describe('train on the first N images only (0 = all): quick runs and tests'),
+  checkpointEvery: z.number().int().min(0).default(1000).describe('steps between checkpoints (0 = at epoch ends only); always at epoch ends and on drain'),
+  keepCheckpoints: z.number().int().min(1).default(3).describe('checkpoints kept; older ones are deleted'),
+  resume: z.boolean().default(true).describe('continue from the latest valid checkpoint in the run directory'),
+  exitWhenDone: z.boolean().default(true).describe('serve: exit (code 0) once the run is trained and exported'),
+});
+
+export const algoSection = z.strictObject({
+  mode: z.enum(LOSS_MODES).default('disco').describe('loss: mocov2 | disco | mse-only | seed'),
+  k: z.number().int().min(1).default(65536).describe('K: queue size (negative keys); a multiple of batchSize'),
+  m: z.number().min(0).max(1).default(0.999).describe("m: momentum of the key encoder's EMA"),
+  t: z.number().positive().default(0.2).describe('T: InfoNCE temperature'),
+  lambda: z.number().min(0).default(32).describe('λ: weight of the distillation term (32 with batchmean = the reference)'),
+  mseReduction: z.enum(MSE_REDUCTIONS).default('batchmean').describe('reduction of each view\'s squared error'),
+  embedDim: z.number().int().min(1).default(128).describe('embedding size of the student head (= the teacher\'s)'),
+  headHidden: z.number().int().min(1).default(2048).describe("hidden width of the student head (DisCo's fix for the distilling bottleneck)"),
+  ghostBatchSize: z.number().int().min(1).default(32).describe('Shuffle-BN substitute: ghost batch size of the key encoder'),
+  baseLr: z.number().positive().default(0.03).describe('learning rate for a batch of 256 (scaled by batchSize/256)'),
+  momentum: z.number().min(0).max(1).default(0.9).describe('SGD momentum'),
+  weightDecay: z.number().min(0).default(1e-4).describe('SGD weight decay'),
+  lrSchedule: z.enum(LR_SCHEDULES).default('cosine-epoch').describe('learning-rate schedule'),
+  seedTs: z.number().positive().default(0.2).describe('SEED student temperature (mode seed)'),
+  seedTt: z.number().positive().default(1e-4).describe('SEED teacher temperature (mode seed)'),
+});
+
+/** Every role's sections plus the trainer's: one file configures a whole deployment. */
+export const trainerConfigSchema = discoConfigSchema.extend({
+  trainer: trainerSection.prefault({}),
+  algo: algoSection.prefault({}),
+});
+
+export type TrainerConfig = z.output<typeof trainerConfigSchema>;
+export type TrainerSection = z.output<typeof trainerSection>;
+
+/** The algorithm's config (libs/disco) from ours; throws DiscoConfigError naming each problem. */
+export function algoConfig(config: Readonly<TrainerConfig>): AlgoConfig {
+  const { trainer, algo } = config;
+  return resolveDiscoConfig({
+    mode: algo.mode,
+    K: algo.k,
+    m: algo.m,
+    T: algo.t,
+    lambda: algo.lambda,
+    mseReduction: algo.mseReduction,
+    embedDim: algo.embedDim,
+    headHidden: algo.headHidden,
+    ghostBatchSize: algo.ghostBatchSize,
+    baseLr: algo.baseLr,
+    momentum: algo.momentum,
+    weightDecay: algo.weightDecay,
+    lrSchedule: algo.lrSchedule,
+    seedTs: algo.seedTs,
+    seedTt: algo.seedTt,
+    batchSize: trainer.batchSize,
+    epochs: trainer.epochs,
+    seed: trainer.seed,
+  });
+}
+
+/**
+ * The parts of a config that decide the weights: a checkpoint resumes only under the same
+ * values (ports, addresses, drain and checkpoint cadence may change between restarts).
+ */
+export function trainingIdentity(config: Readonly<TrainerConfig>): Record<string, unknown> {
+  const t = config.trainer;
+  return {
+    run: t.run,
+    seed: t.seed,
+    epochs: t.epochs,
+    batchSize: t.batchSize,
+    size: t.size,
+    model: t.model,
+    width: t.width,
+    limitImages: t.limitImages,
+    algo: { ...config.algo },
+  };
+}

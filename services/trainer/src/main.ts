@@ -1,0 +1,116 @@
+/**
+ * The trainer role: the coordinator of a run. Serves `Coordinator` (Lease and Deliver from the
+ * data plane, Status and Stop here), gRPC health and `/metrics`, and trains in plan order.
+ * `start(config)` is what `disco serve trainer` and tests call; run directly
+ * (`tsx services/trainer/src/main.ts --trainer.port 50051 ...`) it reads flags and `DISCO_*`
+ * env, prints one JSON line `{"event":"listening",...}`, exits 0 when the run is done (or
+ * stopped), 1 if it failed, and on SIGTERM stops after the current step, checkpoints and exits 0.
+ */
+import { pathToFileURL } from 'node:url';
+import { ConfigError, describeConfig, loadConfig } from '@disco/config';
+import { createRegistry, grpcServerMetrics, startMetricsServer } from '@disco/metrics';
+import { RoleServer, exitOnSignal, loadProtos, type CoordinatorHandlers } from '@disco/dataplane';
+import { initBackend } from '@disco/tensor';
+import { trainerConfigSchema, type TrainerConfig } from './config.ts';
+import { createTrainerMetrics } from './metrics.ts';
+import { TrainingRun, type RunOutcome, type StopResult } from './run.ts';
+import { makeStatusHandler } from './handlers/status.ts';
+import { makeStopHandler } from './handlers/stop.ts';
+
+export { trainerConfigSchema, type TrainerConfig } from './config.ts';
+export { readRecord, type RecordLine } from './record.ts';
+export { readCheckpoint } from './checkpoint/checkpoint_file.ts';
+export { runDirOf } from './run.ts';
+export { planEpoch, stepsPerEpoch } from './plan.ts';
+
+export interface TrainerHandle {
+  port: number;
+  metricsPort: number;
+  runDir: string;
+  backend: string;
+  /** Resolves when the run is trained and exported, stopped, or failed. */
+  finished: Promise<RunOutcome>;
+  stop(options: { checkpoint: boolean; reason: string }): Promise<StopResult>;
+  /** SIGTERM: NOT_SERVING, stop after the current step, checkpoint, close. */
+  drain(): Promise<void>;
+  /** Immediate, no checkpoint. */
+  close(): Promise<void>;
+}
+
+export async function start(config: Readonly<TrainerConfig>, log: (line: string) => void = (l) => process.stderr.write(`trainer: ${l}\n`)): Promise<TrainerHandle> {
+  const { trainer: t, dataplane, drain } = config;
+  const backend = await initBackend();
+  const run = await TrainingRun.create(config, log);
+  const registry = createRegistry('trainer');
+  const metrics = createTrainerMetrics(registry, {
+    deliveries: () => ({ ...run.coordinator.counters }),
+    released: () => run.coordinator.window.stats().released,
+    window: () => run.coordinator.window.stats(),
+    workers: () => run.coordinator.sessions.workers,
+  });
+
+  const role = new RoleServer({ services: ['disco.v1.Coordinator'], maxMessageBytes: dataplane.maxMessageBytes, keepaliveMs: dataplane.keepaliveMs, interceptors: [grpcServerMetrics(registry)] });
+  const handlers: CoordinatorHandlers = {
+    Lease: run.coordinator.handlers.Lease,
+    Deliver: run.coordinator.handlers.Deliver,
+    Status: makeStatusHandler(t.run, run.progress, run.coordinator),
+    Stop: makeStopHandler(run),
+  };
+  role.server.addService(loadProtos().disco.v1.Coordinator.service, handlers);
+  role.onDrain(() => run.coordinator.close());
+  const port = await role.listen(t.host, t.port);
+  const metricsServer = await startMetricsServer(registry, { host: t.host, port: t.metricsPort });
+  role.health.setAll('SERVING');
+  const finished = run.run(metrics);
+
+  let stopped: Promise<void> | undefined;
+  const shutdown = (graceful: boolean) =>
+    (stopped ??= (async () => {
+      if (graceful) {
+        await run.stop({ checkpoint: true, reason: 'drain' });
+        await role.drain(drain);
+      } else {
+        role.close();
+      }
+      await metricsServer.close();
+      run.dispose();
+    })());
+  return {
+    port,
+    metricsPort: metricsServer.port,
+    runDir: run.runDir,
+    backend: backend.name,
+    finished,
+    stop: (options) => run.stop(options),
+    drain: () => shutdown(true),
+    close: () => shutdown(false),
+  };
+}
+
+async function cli(argv: string[]): Promise<void> {
+  if (argv.includes('--help')) {
+    process.stdout.write(`usage: tsx services/trainer/src/main.ts [--config file.json] [flags]\n${describeConfig(trainerConfigSchema)}\n`);
+    return;
+  }
+  await serve(loadConfig(trainerConfigSchema, { argv }));
+}
+
+/** Runs the role as this process: listening line on stdout, exit when the run ends or on SIGTERM. */
+export async function serve(config: Readonly<TrainerConfig>): Promise<void> {
+  const handle = await start(config);
+  process.stdout.write(
+    JSON.stringify({ event: 'listening', role: 'trainer', port: handle.port, metricsPort: handle.metricsPort, runDir: handle.runDir, backend: handle.backend }) + '\n',
+  );
+  exitOnSignal(handle.drain);
+  const outcome = await handle.finished;
+  if (outcome.state === 'DONE' && !config.trainer.exitWhenDone) return;
+  await handle.drain();
+  process.exit(outcome.state === 'FAILED' ? 1 : 0);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  cli(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`trainer: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * The trainer's metrics (STYLE rule 14): one home, `disco_trainer_*`, base units. The most
+ * important series (DESIGN §4): step time split into data wait and compute, images/s, each loss
+ * term, lr, queue fill, re-leased batches, duplicates dropped.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Parts of a step: waiting for the joined batch, then training on it. */
+export type StepPhase = 'data_wait' | 'compute';
+/** Loss terms as libs/disco names them, plus the differentiated total. */
+export type LossTermLabel = 'contrastive' | 'distill1' | 'distill2' | 'seed' | 'total';
+export type DeliveryOutcome = 'accepted' | 'duplicate' | 'stale' | 'invalid';
+export type WindowState = 'pending' | 'leased' | 'delivered';
+
+/** Live numbers the metrics read at scrape time. */
+export interface TrainerGaugesSource {
+  deliveries(): Record<DeliveryOutcome, number>;
+  released(): number;
+  window(): Record<WindowState, number>;
+  workers(): number;
+}
+
+export interface TrainerMetrics {
+  stepSeconds: Histogram<'phase'>;
+  checkpointSeconds: Histogram;
+  images: Counter;
+  steps: Counter;
+  imagesPerSecond: Gauge;
+  loss: Gauge<'term'>;
+  learningRate: Gauge;
+  keyQueueFill: Gauge;
+  epoch: Gauge;
+  globalStep: Gauge;
+  /** Reads the data plane's counters into the metrics (also done at every scrape). */
+  sync(): void;
+}
+
+export function createTrainerMetrics(registry: Registry, source: TrainerGaugesSource): TrainerMetrics {
+  const registers = [registry];
+  const deliveries = new Counter({
+    name: 'disco_trainer_deliveries_total',
+    help: 'Deliver calls by outcome: accepted, duplicate (dropped: the batch was already delivered or trained), stale (lease unknown), invalid.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const duplicates = new Counter({ name: 'disco_trainer_duplicates_dropped_total', help: 'Deliveries of a batch already delivered or trained, dropped.', registers });
+  const released = new Counter({ name: 'disco_trainer_batches_released_total', help: 'Leases that expired or whose worker left; the batch was leased again.', registers });
+  const window = new Gauge({ name: 'disco_trainer_window_batches', help: 'Batches of the plan in the lease window, by state.', labelNames: ['state'] as const, registers });
+  const workers = new Gauge({ name: 'disco_trainer_workers', help: 'Augment workers holding a lease stream.', registers });
+  const seen = { accepted: 0, duplicate: 0, stale: 0, invalid: 0, released: 0 };
+  const sync = () => {
+    const d = source.deliveries();
+    for (const outcome of ['accepted', 'duplicate', 'stale', 'invalid'] as const) {
+      if (d[outcome] > seen[outcome]) deliveries.inc({ outcome }, d[outcome] - seen[outcome]);
+      if (outcome === 'duplicate' && d.duplicate > seen.duplicate) duplicates.inc(d.duplicate - seen.duplicate);
+      seen[outcome] = d[outcome];
+    }
+    const r = source.released();
+    if (r > seen.released) released.inc(r - seen.released);
+    seen.released = r;
+    const w = source.window();
+    for (const state of ['pending', 'leased', 'delivered'] as const) window.set({ state }, w[state]);
+    workers.set(source.workers());
+  };
+  // Refresh the data-plane series at every scrape.
+  new Gauge({ name: 'disco_trainer_up', help: 'The trainer process is up (1).', registers, collect: () => sync() }).set(1);
+
+  return {
+    stepSeconds: new Histogram({
+      name: 'disco_trainer_step_seconds',
+      help: 'Time per train step by phase: data_wait (waiting for the joined batch) and compute (the step itself).',
+      labelNames: ['phase'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    checkpointSeconds: new Histogram({
+      name: 'disco_trainer_checkpoint_seconds',
+      help: 'Time to write one checkpoint.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    images: new Counter({ name: 'disco_trainer_images_total', help: 'Images (view pairs) trained on.', registers }),
+    steps: new Counter({ name: 'disco_trainer_steps_total', help: 'Train steps taken by this process.', registers }),
+    imagesPerSecond: new Gauge({ name: 'disco_trainer_images_per_second', help: 'Images trained per second over the last steps (data wait included).', registers }),
+    loss: new Gauge({ name: 'disco_trainer_loss', help: "Last step's loss terms (total = the differentiated loss).", labelNames: ['term'] as const, registers }),
+    learningRate: new Gauge({ name: 'disco_trainer_learning_rate', help: "Last step's learning rate.", registers }),
+    keyQueueFill: new Gauge({ name: 'disco_trainer_key_queue_fill_ratio', help: 'Fraction of the MoCo queue holding keys of real batches (1 once K keys were enqueued).', registers }),
+    epoch: new Gauge({ name: 'disco_trainer_epoch', help: 'Epoch being trained (0-based).', registers }),
+    globalStep: new Gauge({ name: 'disco_trainer_global_step', help: 'Steps trained since the run began.', registers }),
+    sync,
+  };
+}

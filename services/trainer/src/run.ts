@@ -1,0 +1,181 @@
+/**
+ * One training run, assembled: the run directory, the plan, the algorithm (libs/disco), resume
+ * from the latest checkpoint, the data-plane coordinator, the loop, and the end of the run
+ * (export + summary). No gRPC server here: main.ts serves `coordinator.handlers` and the
+ * Status/Stop handlers on top of this.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DataplaneCoordinator, wireLimitsFor, type BatchKeyed } from '@disco/dataplane';
+import { createDiscoTrainer, usesTeacher, type DiscoTrainer } from '@disco/disco';
+import { createEncoder, writeFileAtomic } from '@disco/models';
+import { detectDataset, openDataset, openSampleDataset } from '@disco/augment';
+import { algoConfig, type TrainerConfig } from './config.ts';
+import { checkPlan, stepsPerEpoch, type PlanOptions } from './plan.ts';
+import { TrainRecord } from './record.ts';
+import { CheckpointStore } from './checkpoint/checkpoint_store.ts';
+import { resume } from './resume.ts';
+import { Progress } from './progress.ts';
+import { TrainLoop } from './train_loop.ts';
+import type { TrainerMetrics } from './metrics.ts';
+import { exportStudent, writeSummary, type ExportPaths } from './final_export.ts';
+
+export type RunOutcome = { state: 'DONE'; export: ExportPaths } | { state: 'STOPPED' } | { state: 'FAILED'; error: Error };
+
+export interface StopResult {
+  lastTrained?: BatchKeyed;
+  checkpoint?: string;
+}
+
+/** The run directory: `trainer.runDir`, or `runs/<run>` under the working directory. */
+export function runDirOf(config: Readonly<TrainerConfig>): string {
+  return resolve(config.trainer.runDir || join('runs', config.trainer.run));
+}
+
+async function countDataset(path: string): Promise<number> {
+  const dataset = path === '' ? await openSampleDataset('train') : await openDataset(detectDataset(path));
+  return dataset.length;
+}
+
+export class TrainingRun {
+  readonly coordinator: DataplaneCoordinator;
+  readonly progress: Progress;
+  readonly runDir: string;
+  private loop!: TrainLoop;
+  private record!: TrainRecord;
+  private finishedPromise: Promise<RunOutcome> | undefined;
+  private stopping: Promise<StopResult> | undefined;
+  private readonly startedAt = Date.now();
+
+  private constructor(
+    readonly config: Readonly<TrainerConfig>,
+    readonly plan: PlanOptions,
+    readonly trainer: DiscoTrainer,
+    private readonly log: (line: string) => void,
+  ) {
+    const { trainer: t, dataplane, algo } = config;
+    this.runDir = runDirOf(config);
+    this.progress = new Progress(t.epochs, stepsPerEpoch(plan));
+    const perBatch = t.batchSize * (2 * t.size * t.size * 3 + 2 * algo.embedDim * 4);
+    this.coordinator = new DataplaneCoordinator({
+      window: dataplane.window,
+      leaseMs: dataplane.leaseMs,
+      limits: wireLimitsFor(dataplane.maxMessageBytes, { maxBatchSize: dataplane.maxBatchSize, maxSide: dataplane.maxSide, maxEmbeddingDim: dataplane.maxEmbeddingDim }),
+      maxPendingBytes: perBatch * (2 * dataplane.window + 2),
+      datasetSize: plan.datasetSize,
+      embeddings: usesTeacher(algo.mode),
+      log,
+    });
+  }
+
+  /** Builds the run and restores the latest checkpoint; nothing is trained until `run(metrics)`. */
+  static async create(config: Readonly<TrainerConfig>, log: (line: string) => void): Promise<TrainingRun> {
+    const t = config.trainer;
+    const datasetSize = t.datasetSize || (await countDataset(config.augment.dataset));
+    const plan: PlanOptions = { run: t.run, seed: t.seed, batchSize: t.batchSize, size: t.size, images: t.limitImages || datasetSize, datasetSize };
+    checkPlan(plan);
+    const algo = algoConfig(config);
+    const build = () => createEncoder(t.model, { width: t.width, headHidden: algo.headHidden, embedDim: algo.embedDim, seed: t.seed });
+    const trainer = await createDiscoTrainer(algo, { buildEncoder: build, teacherDim: usesTeacher(algo.mode) ? algo.embedDim : undefined });
+    return new TrainingRun(config, plan, trainer, log);
+  }
+
+  /** Resumes (or starts) and trains to the end; resolves with how the run ended. */
+  run(metrics: TrainerMetrics): Promise<RunOutcome> {
+    this.finishedPromise ??= this.execute(metrics);
+    return this.finishedPromise;
+  }
+
+  private async execute(metrics: TrainerMetrics): Promise<RunOutcome> {
+    const { config, progress } = this;
+    try {
+      mkdirSync(this.runDir, { recursive: true });
+      writeFileAtomic(join(this.runDir, 'config.json'), [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
+      const store = new CheckpointStore(join(this.runDir, 'checkpoints'), { keep: config.trainer.keepCheckpoints, log: this.log });
+      const point = resume(config, store, this.trainer, this.plan, this.log);
+      progress.position = point.position;
+      this.record = new TrainRecord(join(this.runDir, 'record.jsonl'), point.position.globalStep);
+      this.loop = new TrainLoop({
+        config,
+        coordinator: this.coordinator,
+        trainer: this.trainer,
+        record: this.record,
+        store,
+        metrics,
+        progress,
+        plan: this.plan,
+        withTeacher: usesTeacher(config.algo.mode),
+        log: this.log,
+      });
+      if (point.path) this.loop.resumedFrom = point.path;
+      if (this.stopping) return { state: 'STOPPED' };
+      progress.state = 'TRAINING';
+      const end = await this.loop.run();
+      if (end === 'stopped') return { state: 'STOPPED' };
+      const paths = await exportStudent(this.runDir, this.trainer, config);
+      progress.state = 'DONE';
+      this.log(`done: ${progress.position.globalStep} steps; student exported to ${paths.safetensors} and ${paths.tfjs}`);
+      this.summarise({ export: paths });
+      return { state: 'DONE', export: paths };
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      progress.state = 'FAILED';
+      progress.message = error.message;
+      this.log(`FAILED: ${error.message}`);
+      this.summarise({ error: error.message });
+      return { state: 'FAILED', error };
+    }
+  }
+
+  /** Stops after the step in progress; checkpoints unless the run failed or `checkpoint` is false. */
+  stop(options: { checkpoint: boolean; reason: string }): Promise<StopResult> {
+    this.stopping ??= (async () => {
+      this.log(`stopping: ${options.reason}`);
+      if (this.progress.state === 'TRAINING' || this.progress.state === 'STARTING') this.progress.state = 'STOPPING';
+      this.loop?.stop();
+      if (this.finishedPromise) await this.finishedPromise;
+      const failed = this.progress.state === 'FAILED';
+      const checkpoint = options.checkpoint && !failed && this.loop ? this.loop.saveCheckpoint() : this.loop?.checkpoint?.path;
+      if (this.progress.state === 'STOPPING') this.summarise({ stopped: options.reason, checkpoint });
+      return { lastTrained: this.progress.lastTrained, checkpoint };
+    })();
+    return this.stopping;
+  }
+
+  private summarise(extra: Record<string, unknown>): void {
+    const { progress, coordinator } = this;
+    try {
+      mkdirSync(this.runDir, { recursive: true });
+      writeSummary(this.runDir, {
+        run: this.config.trainer.run,
+        state: progress.state,
+        position: progress.position,
+        epochs: progress.epochs,
+        stepsPerEpoch: progress.stepsPerEpoch,
+        batchSize: this.config.trainer.batchSize,
+        thisProcess: {
+          wallSeconds: (Date.now() - this.startedAt) / 1000,
+          steps: progress.totals.steps,
+          images: progress.totals.images,
+          dataWaitSeconds: progress.totals.dataWait,
+          computeSeconds: progress.totals.compute,
+          imagesPerSecond: progress.totals.images / Math.max(1e-9, progress.totals.dataWait + progress.totals.compute),
+          dataWaitFraction: progress.dataWaitFraction,
+        },
+        deliveries: { ...coordinator.counters },
+        batchesReleased: coordinator.window.stats().released,
+        lastCheckpoint: this.loop?.checkpoint?.path,
+        ...extra,
+      });
+    } catch (err) {
+      this.log(`could not write summary.json: ${(err as Error).message}`);
+    }
+  }
+
+  /** Frees the record file and the algorithm's tensors (after the server is down). */
+  dispose(): void {
+    this.coordinator.close();
+    this.record?.close();
+    this.trainer.dispose();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The training loop: takes joined batches from the data plane strictly in plan order, trains
+ * each exactly once with libs/disco, records it, and checkpoints every `checkpointEvery` steps
+ * and at each epoch end. The next epoch's plan joins the lease window as soon as an epoch
+ * starts, so workers run ahead across epoch boundaries. `stop()` ends the loop between steps.
+ */
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import type { DataplaneCoordinator } from '@disco/dataplane';
+import type { DiscoTrainer } from '@disco/disco';
+import type { TrainerConfig } from './config.ts';
+import { planEpoch, type PlanOptions } from './plan.ts';
+import type { TrainRecord } from './record.ts';
+import type { CheckpointStore } from './checkpoint/checkpoint_store.ts';
+import type { CheckpointMeta, PlanPosition } from './checkpoint/checkpoint_file.ts';
+import type { TrainerMetrics } from './metrics.ts';
+import type { Progress } from './progress.ts';
+import { checkJoinedBatch, disposeStepInput, toStepInput } from './batch_input.ts';
+
+export interface TrainLoopDeps {
+  config: Readonly<TrainerConfig>;
+  coordinator: DataplaneCoordinator;
+  trainer: DiscoTrainer;
+  record: TrainRecord;
+  store: CheckpointStore;
+  metrics: TrainerMetrics;
+  progress: Progress;
+  plan: PlanOptions;
+  /** Teacher embeddings expected (every mode but mocov2). */
+  withTeacher: boolean;
+  log: (line: string) => void;
+}
+
+export type LoopEnd = 'done' | 'stopped';
+
+export class TrainLoop {
+  private readonly abort = new AbortController();
+  private stopping = false;
+  private lastCheckpoint: { path: string; globalStep: number } | undefined;
+
+  constructor(private readonly deps: TrainLoopDeps) {}
+
+  get position(): PlanPosition {
+    return this.deps.progress.position;
+  }
+
+  /** The newest checkpoint written (or resumed from). */
+  get checkpoint(): { path: string; globalStep: number } | undefined {
+    return this.lastCheckpoint;
+  }
+
+  set resumedFrom(path: string) {
+    this.lastCheckpoint = { path, globalStep: this.position.globalStep };
+  }
+
+  /** Ends the loop after the step in progress (or at once while it waits for data). */
+  stop(): void {
+    this.stopping = true;
+    this.abort.abort(new Error('stopping'));
+  }
+
+  async run(): Promise<LoopEnd> {
+    const { config, coordinator, progress } = this.deps;
+    const { epochs } = config.trainer;
+    const start = this.position;
+    if (start.epoch < epochs) coordinator.extend(planEpoch(this.deps.plan, start.epoch, start.step));
+    for (let epoch = start.epoch; epoch < epochs; epoch++) {
+      if (epoch + 1 < epochs) coordinator.extend(planEpoch(this.deps.plan, epoch + 1));
+      for (let step = epoch === start.epoch ? start.step : 0; step < progress.stepsPerEpoch; step++) {
+        if (this.stopping) return 'stopped';
+        const t0 = performance.now();
+        let batch;
+        try {
+          batch = await coordinator.next(this.abort.signal);
+        } catch (err) {
+          if (this.stopping) return 'stopped';
+          throw err;
+        }
+        const t1 = performance.now();
+        const expected = `${config.trainer.run}/${epoch}/${step}`;
+        if (batch.key !== expected) throw new Error(`plan order broken: got batch ${batch.key}, expected ${expected}`);
+        this.trainOne(batch, epoch, step, (t1 - t0) / 1000, t1);
+        if (config.trainer.checkpointEvery > 0 && this.position.globalStep % config.trainer.checkpointEvery === 0 && step + 1 < progress.stepsPerEpoch) {
+          this.saveCheckpoint();
+        }
+        await yieldToEvents(); // let Status, leases and deliveries through between steps
+      }
+      progress.position = { epoch: epoch + 1, step: 0, globalStep: this.position.globalStep };
+      this.saveCheckpoint();
+    }
+    return 'done';
+  }
+
+  private trainOne(batch: Awaited<ReturnType<DataplaneCoordinator['next']>>, epoch: number, step: number, dataWait: number, t1: number): void {
+    const { config, trainer, coordinator, record, metrics, progress, withTeacher } = this.deps;
+    checkJoinedBatch(batch, { batchSize: config.trainer.batchSize, size: config.trainer.size, embedDim: withTeacher ? config.algo.embedDim : 0 });
+    const lrEpoch = config.algo.lrSchedule === 'cosine-step' ? epoch + step / progress.stepsPerEpoch : epoch;
+    const input = toStepInput(batch, lrEpoch, withTeacher);
+    let result;
+    try {
+      result = trainer.trainStep(input);
+    } finally {
+      disposeStepInput(input);
+    }
+    coordinator.consumed(batch.key);
+    const compute = (performance.now() - t1) / 1000;
+    const globalStep = this.position.globalStep;
+    const terms = result.terms as Record<string, number>;
+    record.append({
+      globalStep,
+      epoch,
+      step,
+      batch: batch.key,
+      loss: result.loss,
+      terms,
+      lr: result.lr,
+      images: batch.batchSize,
+      dataWaitSeconds: dataWait,
+      computeSeconds: compute,
+      ...(batch.rejected.length > 0 ? { rejected: batch.rejected.map((r) => r.index) } : {}),
+      time: Date.now(),
+    });
+    progress.position = { epoch, step: step + 1, globalStep: globalStep + 1 };
+    progress.lastTrained = batch.id;
+    progress.losses = { ...terms, total: result.loss };
+    progress.lr = result.lr;
+    progress.stepDone({ images: batch.batchSize, dataWait, compute });
+
+    metrics.stepSeconds.observe({ phase: 'data_wait' }, dataWait);
+    metrics.stepSeconds.observe({ phase: 'compute' }, compute);
+    metrics.images.inc(batch.batchSize);
+    metrics.steps.inc();
+    metrics.imagesPerSecond.set(progress.imagesPerSecond);
+    for (const [term, value] of Object.entries(progress.losses)) metrics.loss.set({ term }, value);
+    metrics.learningRate.set(result.lr);
+    metrics.keyQueueFill.set(Math.min(1, ((globalStep + 1) * config.trainer.batchSize) / config.algo.k));
+    metrics.epoch.set(epoch);
+    metrics.globalStep.set(globalStep + 1);
+    metrics.sync();
+  }
+
+  /** Writes a checkpoint at the current position (the record is synced first); returns its path. */
+  saveCheckpoint(): string {
+    const { config, trainer, record, store, metrics, progress, plan } = this.deps;
+    if (this.lastCheckpoint?.globalStep === this.position.globalStep) return this.lastCheckpoint.path; // nothing trained since
+    const t0 = performance.now();
+    record.sync();
+    const state = trainer.save();
+    const meta: CheckpointMeta = {
+      format: 'disco.checkpoint',
+      version: 1,
+      position: { ...this.position },
+      config: config as TrainerConfig,
+      datasetSize: plan.datasetSize,
+      images: plan.images,
+      stepsPerEpoch: progress.stepsPerEpoch,
+      state: state.metadata,
+      time: Date.now(),
+    };
+    const path = store.save({ meta, state });
+    metrics.checkpointSeconds.observe((performance.now() - t0) / 1000);
+    this.lastCheckpoint = { path, globalStep: this.position.globalStep };
+    this.deps.log(`checkpoint ${path} (epoch ${this.position.epoch}, step ${this.position.step}, global step ${this.position.globalStep})`);
+    return path;
+  }
+}

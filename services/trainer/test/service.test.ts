@@ -1,0 +1,156 @@
+/**
+ * The trainer service in-process on localhost:0, fed by synthetic workers over real gRPC: trains
+ * every batch once in plan order and exports; Status, health and /metrics report it; duplicates
+ * are dropped and counted; an expired lease is leased again; Stop checkpoints and a restarted
+ * trainer resumes there without training anything twice; a wrong teacher dimension fails the
+ * run naming the batch; no tensors leak.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadConfig } from '@disco/config';
+import { channelOptions, loadProtos, type HealthClient, type StatusReply__Output } from '@disco/dataplane';
+import { initBackend } from '@disco/tensor';
+import { start, readRecord, trainerConfigSchema } from '../src/main.ts';
+import { SyntheticWorker, coordinatorClient, deliver, deliveriesFor } from './synthetic_worker.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'disco-trainer-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const quiet = () => undefined;
+
+const DATASET = 40;
+function config(run: string, overrides: Record<string, unknown> = {}, dataplane: Record<string, unknown> = {}) {
+  return loadConfig(trainerConfigSchema, {
+    env: {},
+    overrides: {
+      trainer: { host: '127.0.0.1', port: 0, metricsPort: 0, run, runDir: join(dir, run), seed: 5, epochs: 2, batchSize: 4, size: 8, model: 'resnet18-cifar', width: 0.0625, datasetSize: DATASET, limitImages: 16, checkpointEvery: 3, ...overrides },
+      algo: { k: 16, headHidden: 16, embedDim: 8, ghostBatchSize: 2 },
+      dataplane: { window: 3, ...dataplane },
+      drain: { graceMs: 2000 },
+    },
+  });
+}
+const TOTAL = 8; // 16 images / 4 = 4 steps × 2 epochs
+const planned = (run: string) => Array.from({ length: TOTAL }, (_, i) => `${run}/${Math.floor(i / 4)}/${i % 4}`);
+
+function status(port: number): Promise<StatusReply__Output> {
+  const client = coordinatorClient(port);
+  return new Promise((resolve, reject) => client.Status({}, { deadline: Date.now() + 5000 }, (err, s) => (client.close(), err ? reject(err) : resolve(s!))));
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('trains every planned batch once, in order; Status, health, /metrics; duplicates dropped and counted; no tensors leak', async () => {
+  await initBackend();
+  const tensorsBefore = tf.memory().numTensors;
+  const handle = await start(config('a'), quiet);
+  const health = new (loadProtos().grpc.health.v1.Health)(`127.0.0.1:${handle.port}`, grpc.credentials.createInsecure(), channelOptions()) as HealthClient;
+  const served = await new Promise<string>((resolve, reject) => health.Check({ service: 'disco.v1.Coordinator' }, (err, r) => (err ? reject(err) : resolve(r!.status as string))));
+  health.close();
+  assert.equal(served, 'SERVING');
+
+  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w1', datasetSize: DATASET, credits: 2, dim: 8 });
+  await waitFor('2 trained steps', () => readRecord(join(handle.runDir, 'record.jsonl')).length >= 2);
+  const s = await status(handle.port);
+  assert.equal(s.run, 'a');
+  assert.ok(['TRAINING', 'DONE'].includes(s.state));
+  assert.equal(s.epochs, 2);
+  assert.equal(s.stepsPerEpoch, 4);
+  assert.ok(s.globalStep >= 2 && s.imagesPerSecond > 0 && s.losses.contrastive !== undefined && s.losses.distill1 !== undefined && s.lr > 0);
+  // A second delivery of a batch already trained is dropped (and counted).
+  const first = worker.specs[0];
+  assert.equal((await deliver(worker.client, deliveriesFor(first, 8))).outcome, 'DUPLICATE');
+
+  const outcome = await handle.finished;
+  assert.equal(outcome.state, 'DONE');
+  const record = readRecord(join(handle.runDir, 'record.jsonl'));
+  assert.deepEqual(record.map((r) => r.batch), planned('a'));
+  assert.ok(existsSync(join(handle.runDir, 'export', 'student.safetensors')) && existsSync(join(handle.runDir, 'export', 'student-tfjs', 'model.json')));
+
+  const metrics = await (await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`)).text();
+  for (const series of [
+    'disco_trainer_step_seconds_count{phase="data_wait"',
+    'disco_trainer_step_seconds_count{phase="compute"',
+    'disco_trainer_images_per_second',
+    'disco_trainer_loss{term="contrastive"',
+    'disco_trainer_loss{term="distill2"',
+    'disco_trainer_loss{term="total"',
+    'disco_trainer_learning_rate',
+    'disco_trainer_key_queue_fill_ratio',
+    'disco_trainer_window_batches{state="leased"',
+    'disco_trainer_batches_released_total',
+    'disco_trainer_global_step',
+    'grpc_server_handled_total{grpc_service="disco.v1.Coordinator",grpc_method="Deliver"',
+  ]) {
+    assert.ok(metrics.includes(series), `/metrics has ${series}`);
+  }
+  assert.match(metrics, /disco_trainer_duplicates_dropped_total\{[^}]*\} 1\n/);
+  assert.match(metrics, /disco_trainer_images_total\{[^}]*\} 32\n/);
+  worker.close();
+  await handle.drain();
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'the run disposed every tensor');
+});
+
+test('Stop checkpoints; a restarted trainer resumes there and trains nothing twice', async () => {
+  const held = new Set<string>();
+  const first = await start(config('b'), quiet);
+  const w1 = new SyntheticWorker({ port: first.port, workerId: 'w1', datasetSize: DATASET, credits: 3, dim: 8, deliver: (s) => (s.id!.epoch === 0 && s.id!.step < 3) || (held.add(`${s.id!.step}`), false) });
+  await waitFor('3 trained steps', () => readRecord(join(first.runDir, 'record.jsonl')).length === 3);
+  const client = coordinatorClient(first.port);
+  const reply = await new Promise<{ lastTrained?: { step: number } | null; checkpoint: string }>((resolve, reject) =>
+    client.Stop({ checkpoint: true, reason: 'test' }, { deadline: Date.now() + 30_000 }, (err, r) => (err ? reject(err) : resolve(r!))),
+  );
+  client.close();
+  assert.equal(reply.lastTrained?.step, 2);
+  assert.match(reply.checkpoint, /step-0000000003\.safetensors$/);
+  assert.equal((await first.finished).state, 'STOPPED');
+  w1.close();
+  await first.drain();
+
+  const second = await start(config('b'), quiet);
+  const w2 = new SyntheticWorker({ port: second.port, workerId: 'w2', datasetSize: DATASET, credits: 2, dim: 8 });
+  assert.equal((await second.finished).state, 'DONE');
+  assert.deepEqual(readRecord(join(second.runDir, 'record.jsonl')).map((r) => r.batch), planned('b'));
+  assert.deepEqual(w2.specs.map((s) => `${s.id!.epoch}/${s.id!.step}`).slice(0, 2), ['0/3', '1/0'], 'resumed at the checkpoint position');
+  w2.close();
+  await second.drain();
+});
+
+test('an expired lease is leased again to another worker', async () => {
+  const handle = await start(config('c', { epochs: 1 }, { leaseMs: 300 }), quiet);
+  const hoarder = new SyntheticWorker({ port: handle.port, workerId: 'hoarder', datasetSize: DATASET, credits: 1, dim: 8, deliver: () => false });
+  await waitFor('the hoarder holds a lease', () => hoarder.specs.length === 1);
+  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
+  assert.equal((await handle.finished).state, 'DONE');
+  assert.deepEqual(readRecord(join(handle.runDir, 'record.jsonl')).map((r) => r.batch), planned('c').slice(0, 4));
+  assert.ok(worker.specs.some((s) => s.id!.step === hoarder.specs[0].id!.step), 'the hoarded batch went to the other worker');
+  assert.ok(handle.finished && (await status(handle.port)).batchesReleased >= 1);
+  hoarder.close();
+  worker.close();
+  await handle.drain();
+});
+
+test('a teacher of the wrong embedding size fails the run, naming the batch', async () => {
+  const handle = await start(config('d'), quiet);
+  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 1, dim: 5 });
+  const outcome = await handle.finished;
+  assert.equal(outcome.state, 'FAILED');
+  assert.match(outcome.state === 'FAILED' ? outcome.error.message : '', /^batch d\/0\/0: the teacher embeds in 5 dimensions but the student head outputs 8/);
+  const s = await status(handle.port);
+  assert.equal(s.state, 'FAILED');
+  assert.match(s.message, /d\/0\/0/);
+  worker.close();
+  await handle.drain();
+});

@@ -1,0 +1,45 @@
+/** `npm run bench -- report [--dir D]`: the markdown table of every result JSON, for the README. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseFlags } from './args.ts';
+import { RESULTS_DIR, type BenchResult } from './result.ts';
+
+const FLAGS = { dir: { kind: 'string', default: RESULTS_DIR, help: 'folder of result JSONs' } } as const;
+
+function cell(x: number | null, digits: number): string {
+  return x === null ? '—' : x.toFixed(digits);
+}
+
+function sig(x: number | null): string {
+  return x === null ? '—' : String(Number(x.toPrecision(3)));
+}
+
+/** Side-by-side rows only: other benches (augment, dataplane) write JSONs of their own shape here. */
+function isSideBySide(x: unknown): x is BenchResult {
+  const r = x as Partial<BenchResult>;
+  return typeof r?.bench === 'string' && typeof r.ours_ms === 'number' && typeof r.model === 'string';
+}
+
+/** One markdown row per result, train-step rows first, then by model and width. */
+export function markdownTable(results: readonly BenchResult[]): string {
+  const sorted = [...results].sort((a, b) => b.bench.localeCompare(a.bench) || a.model.localeCompare(b.model) || a.width - b.width);
+  const head = '| bench | model | width | batch | px | ours (backend) ms | PyTorch ms | ratio | GFLOP/step | ours GFLOP/s | PyTorch GFLOP/s | iters | load ours/PyTorch |';
+  const rule = '|' + '---|'.repeat(13);
+  const rows = sorted.map((r) =>
+    `| ${r.bench} | ${r.model} | ${r.width} | ${r.batch} | ${r.size} | ${cell(r.ours_ms, 0)} (${r.backend}) | ${cell(r.pytorch_ms, 0)} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`} | ${sig(r.gflop_per_step)} | ${sig(r.ours_gflops)} | ${sig(r.pytorch_gflops)} | ${r.iters} | ${r.load_avg_1m ? `${r.load_avg_1m.ours} / ${r.load_avg_1m.pytorch ?? '—'}` : '—'} |`,
+  );
+  return [head, rule, ...rows].join('\n');
+}
+
+export async function loadResults(dir: string): Promise<BenchResult[]> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  const all = await Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as unknown));
+  return all.filter(isSideBySide);
+}
+
+export async function run(args: string[]): Promise<string> {
+  const { dir } = parseFlags('report', FLAGS, args);
+  const table = markdownTable(await loadResults(dir!));
+  process.stdout.write(table + '\n');
+  return table;
+}

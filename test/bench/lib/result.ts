@@ -1,0 +1,75 @@
+/** The JSON a bench writes (one file per row in `test/bench/results/`) and the table it prints. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Machine } from './machine.ts';
+
+export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+export interface BenchResult {
+  bench: string;
+  model: string;
+  width: number;
+  batch: number;
+  size: number;
+  /** Our tfjs backend (`wasm`, `cpu`, `tfjs-node`, …). */
+  backend: string;
+  /** Median ms of one timed step on our engine. */
+  ours_ms: number;
+  /** Median ms of the same step in PyTorch, or null when PyTorch was not run. */
+  pytorch_ms: number | null;
+  /** ours_ms / pytorch_ms (> 1: we are slower). */
+  ratio: number | null;
+  /** FLOPs of one timed step / 1e9, counted from the conv/linear shapes (see `flop_note`). */
+  gflop_per_step: number;
+  ours_gflops: number;
+  pytorch_gflops: number | null;
+  iters: number;
+  warmup: number;
+  ours_samples_ms: number[];
+  pytorch_samples_ms: number[] | null;
+  /** Trainable parameters; the PyTorch model must have the same count. */
+  params: number;
+  /** What one step is: mode, loss, optimiser, threads. */
+  step: string;
+  flop_note: string;
+  /** 1-minute load average as each side started (2 cores: above ~2 means other work competed). */
+  load_avg_1m: { ours: number; pytorch: number | null };
+  /** Why PyTorch was not run, when it was not. */
+  pytorch_skipped?: string;
+  machine: Machine;
+  date: string;
+}
+
+export async function writeResult(path: string, result: BenchResult): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, JSON.stringify(result, null, 2) + '\n');
+}
+
+function fixed(x: number | null, digits: number): string {
+  return x === null ? '—' : x.toFixed(digits);
+}
+
+function precise(x: number | null): string {
+  return x === null ? '—' : x.toPrecision(3);
+}
+
+/** A plain-text table of one result, for people. */
+export function formatTable(r: BenchResult): string {
+  const m = r.machine;
+  const ours = `${r.backend} (${m.backend_threads} thread${m.backend_threads === 1 ? '' : 's'}${m.backend_simd ? ', SIMD' : ''})`;
+  const torch = m.torch ? `torch ${m.torch} (${m.torch_threads} threads)` : `not run: ${r.pytorch_skipped ?? 'unknown'}`;
+  const rows = [
+    ['', 'engine', 'median ms', 'GFLOP/s'],
+    ['ours', ours, fixed(r.ours_ms, 1), precise(r.ours_gflops)],
+    ['pytorch', torch, fixed(r.pytorch_ms, 1), precise(r.pytorch_gflops)],
+  ];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((row) => row[c].length)));
+  const lines = rows.map((row) => row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  '));
+  return [
+    `${r.bench} ${r.model} width ${r.width}, batch ${r.batch}, ${r.size} px: ${r.step}`,
+    `median of ${r.iters} after ${r.warmup} warm-up; ${r.gflop_per_step.toPrecision(3)} GFLOP per step; ${m.cpu_model}, ${m.cores} cores`,
+    ...lines,
+    `ratio ours/pytorch: ${r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`}`,
+  ].join('\n');
+}
