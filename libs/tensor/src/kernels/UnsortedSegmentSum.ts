@@ -35,6 +35,7 @@ function unsortedSegmentSum(args: {
       }
       if (ids[i] >= 0) keep.push(i);
     }
+    if (keep.length === 0) return tf.zeros([numSegments, ...rest], x.dtype); // [numSegments, ...R]
     let rows = tf.reshape(x, [k, ...rest]); // [K, ...R]
     let idx = tf.reshape(tf.cast(segmentIds, 'int32'), [k, 1]); // [K, 1]
     if (keep.length < k) {
@@ -42,7 +43,6 @@ function unsortedSegmentSum(args: {
       rows = tf.gather(rows, kept); // [K', ...R]
       idx = tf.gather(idx, kept); // [K', 1]
     }
-    if (keep.length === 0) return tf.zeros([numSegments, ...rest], x.dtype); // [numSegments, ...R]
     return tf.scatterND(idx, rows, [numSegments, ...rest]); // [numSegments, ...R]
   });
 }
