@@ -16,6 +16,7 @@ export interface BenchEntry {
 export const BENCHES: readonly BenchEntry[] = [
   { name: 'train-step', file: './train_step.ts', summary: 'forward+backward+SGD step, ours vs PyTorch' },
   { name: 'embed', file: './embed.ts', summary: 'frozen teacher forward (eval BN), ours vs PyTorch' },
+  { name: 'embed-onnx', file: './embed_onnx.ts', summary: 'frozen teacher forward on onnxruntime-node vs tfjs vs PyTorch' },
   { name: 'augment', file: './augment.ts', summary: 'MoCo-v2 augmentation throughput' },
   { name: 'report', file: './lib/report.ts', summary: 'print the markdown table of results/*.json' },
 ];

@@ -7,3 +7,4 @@ export * from './sections/dataplane.ts';
 export * from './sections/drain.ts';
 export * from './sections/augment.ts';
 export * from './sections/teacher.ts';
+export * from './sections/tls.ts';

@@ -7,6 +7,7 @@ import { dataplaneSection } from './sections/dataplane.ts';
 import { drainSection } from './sections/drain.ts';
 import { augmentSection } from './sections/augment.ts';
 import { teacherSection } from './sections/teacher.ts';
+import { tlsSection } from './sections/tls.ts';
 import { deepFreeze } from './load.ts';
 
 export const discoConfigSchema = z.strictObject({
@@ -14,6 +15,7 @@ export const discoConfigSchema = z.strictObject({
   drain: drainSection.prefault({}),
   augment: augmentSection.prefault({}),
   teacher: teacherSection.prefault({}),
+  tls: tlsSection.prefault({}),
 });
 
 export type DiscoConfig = z.output<typeof discoConfigSchema>;

@@ -12,6 +12,7 @@ import {
   UnavailableError,
   UnknownBatchError,
 } from './codec/errors.ts';
+import { UnauthenticatedError } from './security/errors.ts';
 
 /** The gRPC code for an error thrown by disco code (INTERNAL for anything unexpected). */
 export function statusCodeOf(err: unknown): status {
@@ -22,6 +23,7 @@ export function statusCodeOf(err: unknown): status {
   if (err instanceof DuplicateBatchError) return status.ALREADY_EXISTS;
   if (err instanceof PreconditionError) return status.FAILED_PRECONDITION;
   if (err instanceof UnavailableError) return status.UNAVAILABLE;
+  if (err instanceof UnauthenticatedError) return status.UNAUTHENTICATED;
   if (isServiceError(err)) return err.code;
   return status.INTERNAL;
 }

@@ -25,3 +25,4 @@ export * from './io/load_weights.ts';
 export * from './io/import_checkpoint.ts';
 export * from './io/export.ts';
 export * from './io/torch_legacy.ts';
+export * from './onnx/index.ts';

@@ -8,15 +8,16 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
 import { ConfigError, describeConfig, discoConfigSchema, loadConfig, type DiscoConfig } from '@disco/config';
 import { createRegistry, grpcServerMetrics, startMetricsServer } from '@disco/metrics';
 import {
   ReplicaPool,
   RoleServer,
   channelOptions,
+  clientSecurity,
   exitOnSignal,
   loadProtos,
+  serverSecurity,
   wireLimitsFor,
   type CoordinatorClient,
   type TeacherClient,
@@ -42,13 +43,15 @@ export interface AugmentHandle {
 
 export async function start(config: Readonly<DiscoConfig>, log: (line: string) => void = (l) => process.stderr.write(`augment: ${l}\n`)): Promise<AugmentHandle> {
   const { augment, dataplane, drain } = config;
+  const tls = serverSecurity(config.tls);
+  if (config.tls.enabled) log(`tls: ${tls.summary}`);
   const registry = createRegistry('augment');
   const metrics = createAugmentMetrics(registry);
   const dataset = timedDataset(await openConfiguredDataset(augment.dataset), metrics);
   const limits = wireLimitsFor(dataplane.maxMessageBytes, { maxBatchSize: dataplane.maxBatchSize, maxSide: dataplane.maxSide, maxEmbeddingDim: dataplane.maxEmbeddingDim });
   const augmenter = new BatchAugmenter(dataset, { imagesInFlight: augment.imagesInFlight, chunkBytes: dataplane.chunkBytes, metrics });
 
-  const role = new RoleServer({ services: ['disco.v1.Augment'], maxMessageBytes: dataplane.maxMessageBytes, interceptors: [grpcServerMetrics(registry)] });
+  const role = new RoleServer({ services: ['disco.v1.Augment'], maxMessageBytes: dataplane.maxMessageBytes, interceptors: [grpcServerMetrics(registry)], credentials: tls.credentials });
   role.server.addService(
     loadProtos().disco.v1.Augment.service,
     makeAugmentHandlers({ augmenter, limits, metrics, datasetDescription: dataset.description, isDraining: () => role.isDraining }),
@@ -62,8 +65,9 @@ export async function start(config: Readonly<DiscoConfig>, log: (line: string) =
   if (augment.trainer !== '') {
     const proto = loadProtos().disco.v1;
     const tuning = { maxMessageBytes: dataplane.maxMessageBytes, keepaliveMs: dataplane.keepaliveMs };
-    coordinator = new proto.Coordinator(augment.trainer, grpc.credentials.createInsecure(), channelOptions(tuning));
-    teachers = augment.teachers.length > 0 ? new ReplicaPool(proto.Teacher, augment.teachers, tuning) : undefined;
+    const security = clientSecurity(config.tls);
+    coordinator = new proto.Coordinator(augment.trainer, security.credentials, { ...channelOptions(tuning), ...security.options });
+    teachers = augment.teachers.length > 0 ? new ReplicaPool(proto.Teacher, augment.teachers, tuning, security) : undefined;
     const deps = {
       augmenter,
       coordinator,

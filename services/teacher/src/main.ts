@@ -7,8 +7,9 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError, describeConfig, discoConfigSchema, loadConfig, type DiscoConfig } from '@disco/config';
 import { createRegistry, grpcServerMetrics, startMetricsServer } from '@disco/metrics';
-import { RoleServer, exitOnSignal, loadProtos, wireLimitsFor, type TeacherHandlers } from '@disco/dataplane';
+import { RoleServer, exitOnSignal, loadProtos, serverSecurity, wireLimitsFor, type TeacherHandlers } from '@disco/dataplane';
 import { loadTeacherModel, type TeacherModel } from './model.ts';
+import { chooseTeacherEngine, loadOnnxTeacherModel } from './onnx_model.ts';
 import { createTeacherMetrics } from './metrics.ts';
 import { makeEmbedHandler } from './embed_handler.ts';
 
@@ -25,17 +26,22 @@ export interface TeacherHandle {
 /** Pixel bytes all Embed calls may hold together. */
 const MAX_PENDING_BYTES = 1024 * 1024 * 1024;
 
-export async function start(config: Readonly<DiscoConfig>): Promise<TeacherHandle> {
+export async function start(config: Readonly<DiscoConfig>, log: (line: string) => void = (l) => process.stderr.write(`teacher: ${l}\n`)): Promise<TeacherHandle> {
   const { teacher, dataplane, drain } = config;
+  const tls = serverSecurity(config.tls);
+  if (config.tls.enabled) log(`tls: ${tls.summary}`);
   const registry = createRegistry('teacher');
   const metrics = createTeacherMetrics(registry);
-  const model = await loadTeacherModel(teacher);
+  const engine = await chooseTeacherEngine(teacher);
+  log(engine.reason);
+  const model = engine.engine === 'onnx' ? await loadOnnxTeacherModel(teacher, engine.ort, engine.version) : await loadTeacherModel(teacher);
   metrics.backend.set({ backend: model.backend, model: teacher.model, bn_mode: model.bnMode }, 1);
 
   const role = new RoleServer({
     services: ['disco.v1.Teacher'],
     maxMessageBytes: dataplane.maxMessageBytes,
     interceptors: [grpcServerMetrics(registry)],
+    credentials: tls.credentials,
   });
   const handlers: TeacherHandlers = {
     Embed: makeEmbedHandler({

@@ -13,6 +13,7 @@ import {
   type CoordinatorClient,
   type DeliverReply__Output,
   type Delivery,
+  type LeaseRequest,
 } from '@disco/dataplane';
 
 export interface SyntheticWorkerOptions {
@@ -69,7 +70,7 @@ export class SyntheticWorker {
   readonly client: CoordinatorClient;
   readonly specs: BatchSpec__Output[] = [];
   readonly replies: DeliverReply__Output[] = [];
-  private readonly call: grpc.ClientDuplexStream<unknown, BatchSpec__Output>;
+  private readonly call: grpc.ClientDuplexStream<LeaseRequest, BatchSpec__Output>;
 
   constructor(options: SyntheticWorkerOptions) {
     this.client = coordinatorClient(options.port);

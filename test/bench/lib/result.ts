@@ -24,6 +24,9 @@ export interface BenchResult {
   gflop_per_step: number;
   ours_gflops: number;
   pytorch_gflops: number | null;
+  /** Fastest timed step of each side: on a shared machine, the least disturbed figure. */
+  ours_min_ms: number;
+  pytorch_min_ms: number | null;
   iters: number;
   warmup: number;
   ours_samples_ms: number[];

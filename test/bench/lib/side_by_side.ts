@@ -148,6 +148,8 @@ function figures(ours: Timing, py: PytorchRun | undefined, gflopPerStep: number)
     gflop_per_step: significant(gflopPerStep),
     ours_gflops: significant(gflopPerStep / (ours.medianMs / 1000)),
     pytorch_gflops: py ? significant(gflopPerStep / (py.median_ms / 1000)) : null,
+    ours_min_ms: round(Math.min(...ours.samplesMs)),
+    pytorch_min_ms: py ? round(Math.min(...py.samples_ms)) : null,
     ours_samples_ms: ours.samplesMs.map((ms) => round(ms)),
     pytorch_samples_ms: py ? py.samples_ms.map((ms) => round(ms)) : null,
   };

@@ -13,6 +13,10 @@ export const teacherSection = z.strictObject({
   seed: z.number().int().min(0).default(0).describe('weight seed when no checkpoint is given'),
   checkpoint: z.string().default('').describe('weights to load (safetensors, PyTorch checkpoint or tfjs manifest); empty = seeded random'),
   bnMode: z.enum(['eval', 'batch']).default('eval').describe('BatchNorm: running statistics (eval) or batch statistics (batch)'),
+  engine: z
+    .enum(['auto', 'tfjs', 'onnx'])
+    .default('tfjs')
+    .describe("inference engine: tfjs, onnx (onnxruntime-node, an optional dependency; eval BN only) or auto (onnx when installed and bnMode is eval, else tfjs)"),
   maxImagesPerForward: z.number().int().min(1).default(256).describe('largest forward pass; bigger views are split (eval mode only)'),
 });
 

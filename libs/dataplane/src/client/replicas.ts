@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { channelOptions, type ChannelTuning } from './channel.ts';
+import { PLAINTEXT, type ClientSecurity } from '../security/client_credentials.ts';
 
 export type ClientConstructor<C extends grpc.Client> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => C;
 
@@ -13,10 +14,11 @@ export class ReplicaPool<C extends grpc.Client> {
   private readonly clients: C[];
   private cursor = 0;
 
-  constructor(Client: ClientConstructor<C>, readonly addresses: readonly string[], tuning: ChannelTuning = {}) {
+  /** `security`: TLS credentials and options (security/client_credentials.ts); default plaintext. */
+  constructor(Client: ClientConstructor<C>, readonly addresses: readonly string[], tuning: ChannelTuning = {}, security: ClientSecurity = PLAINTEXT) {
     if (addresses.length === 0) throw new RangeError('ReplicaPool: no addresses');
-    const options = channelOptions(tuning);
-    this.clients = addresses.map((a) => new Client(a, grpc.credentials.createInsecure(), options));
+    const options = { ...channelOptions(tuning), ...security.options };
+    this.clients = addresses.map((a) => new Client(a, security.credentials, options));
   }
 
   get size(): number {

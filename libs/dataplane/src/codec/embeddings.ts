@@ -1,7 +1,7 @@
 /**
  * Embedding chunks: float32 little-endian rows [offset, offset + n) of one view of one batch.
  * Encoding wraps the caller's Float32Array (no copy); decoding returns a Float32Array view of the
- * received bytes when they are 4-byte aligned, a copy otherwise.
+ * received bytes when they are 4-byte aligned, a copy otherwise; every value must be finite.
  */
 import { endianness } from 'node:os';
 import type { EmbeddingChunk, EmbeddingChunk__Output } from '../proto/types.ts';
@@ -80,5 +80,16 @@ export function decodeEmbeddingChunk(msg: EmbeddingChunk__Output, limits: WireLi
   if (msg.data.byteLength !== want) {
     throw new InvalidFieldError('data', `${msg.data.byteLength} bytes for float32 shape [${msg.shape.join(', ')}] (want ${want})`);
   }
-  return { batch, key: batchKey(batch), leaseId, view, batchSize, offset: msg.offset, count, dim, data: asFloat32(msg.data) };
+  const data = asFloat32(msg.data);
+  checkFinite(data, dim, msg.offset);
+  return { batch, key: batchKey(batch), leaseId, view, batchSize, offset: msg.offset, count, dim, data };
+}
+
+/** NaN or ±Infinity in an embedding would poison the loss: refused, naming the row and column. */
+function checkFinite(data: Float32Array, dim: number, offset: number): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new InvalidFieldError('data', `embedding of batch position ${offset + Math.floor(i / dim)}, column ${i % dim} is ${data[i]} (must be finite)`);
+    }
+  }
 }

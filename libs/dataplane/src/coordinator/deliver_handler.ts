@@ -69,6 +69,10 @@ export function makeDeliverHandler(deps: DeliverDeps) {
             finish(null, { batch: toWireBatchId(chunk.batch), outcome: 'STALE' });
             return;
           }
+        } else if (chunk.key !== first.key || chunk.leaseId !== first.leaseId) {
+          // One batch per call: a chunk of another batch would sit in the join, unowned, until
+          // that batch's lease changed (and block its real delivery under this lease).
+          throw new InvalidFieldError('batch', `${chunk.key} under lease '${chunk.leaseId}' in a delivery of ${first.key} under '${first.leaseId}': one batch per call`);
         }
         const result = deps.join.accept(chunk);
         if (!result.complete) return;

@@ -16,6 +16,8 @@ export interface RoleServerOptions extends ChannelTuning {
   /** Fully-qualified service names reported by health, e.g. `disco.v1.Teacher`. */
   services: readonly string[];
   interceptors?: grpc.ServerInterceptor[];
+  /** Transport security (security/server_credentials.ts); default plaintext. */
+  credentials?: grpc.ServerCredentials;
 }
 
 export interface DrainOptions {
@@ -30,8 +32,10 @@ export class RoleServer {
   readonly health: HealthService;
   private draining: Promise<void> | undefined;
   private readonly drainHooks: (() => void | Promise<void>)[] = [];
+  private readonly credentials: grpc.ServerCredentials;
 
   constructor(options: RoleServerOptions) {
+    this.credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
     this.server = new grpc.Server({ ...serverOptions(options), interceptors: options.interceptors ?? [] });
     setServerStreamWindow(this.server, FLOW_CONTROL_WINDOW);
     this.health = new HealthService(options.services);
@@ -41,7 +45,7 @@ export class RoleServer {
   /** Binds and returns the port actually bound. */
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      this.server.bindAsync(`${host}:${port}`, this.credentials, (err, bound) => {
         if (err) return reject(err);
         setServerConnectionWindow(this.server, FLOW_CONTROL_WINDOW);
         resolve(bound);

@@ -85,6 +85,10 @@ export function unpickleAt(bytes: Uint8Array, start: number, file: string, hooks
       return fail('string is not valid UTF-8');
     }
   };
+  const decimal = (text: string): bigint => {
+    if (!/^[-+]?\d+$/.test(text)) fail(`LONG '${text.slice(0, 32)}' is not an integer`);
+    return BigInt(text);
+  };
   const pop = (): unknown => (stack.length ? stack.pop() : fail('stack underflow'));
   const top = (): unknown => (stack.length ? stack[stack.length - 1] : fail('stack underflow'));
   const popMark = (): unknown[] => {
@@ -146,7 +150,7 @@ export function unpickleAt(bytes: Uint8Array, start: number, file: string, hooks
       case 0x8a: stack.push(long(raw(u8()))); break; // LONG1
       case 0x8b: stack.push(long(raw(u32()))); break; // LONG4
       case 0x49: { const s = line(); stack.push(s === '01' ? true : s === '00' ? false : parseInt(s, 10)); break; } // INT
-      case 0x4c: { const v = BigInt(line().replace(/L$/, '')); stack.push(Number.isSafeInteger(Number(v)) ? Number(v) : v); break; } // LONG
+      case 0x4c: { const v = decimal(line().replace(/L$/, '')); stack.push(Number.isSafeInteger(Number(v)) ? Number(v) : v); break; } // LONG
       case 0x47: stack.push(dv.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
       case 0x46: stack.push(parseFloat(line())); break; // FLOAT
       case 0x4e: stack.push(null); break; // NONE

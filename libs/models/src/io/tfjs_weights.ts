@@ -5,7 +5,7 @@
  * tfjs itself (`tf.io.decodeWeights(bin, manifest[0].weights)`).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WeightFileError } from './errors.ts';
 import { DTYPE_BYTES, numel, type DType, type TensorToWrite } from './raw_tensor.ts';
 import { writeFileAtomic } from './safetensors.ts';
@@ -66,7 +66,7 @@ export function openTfjsWeights(path: string): WeightFile {
   const tensors = new Map<string, TensorEntry>();
   for (const [g, group] of (json.weightsManifest as { paths?: unknown; weights?: unknown }[]).entries()) {
     if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) fail(`weightsManifest[${g}] needs 'paths' and 'weights' arrays`);
-    const bytes = Buffer.concat((group.paths as string[]).map((p) => readBin(join(dirname(jsonPath), String(p)))));
+    const bytes = Buffer.concat((group.paths as unknown[]).map((p, i) => readBin(weightsPath(jsonPath, p, `weightsManifest[${g}].paths[${i}]`))));
     let offset = 0;
     for (const w of group.weights as (ManifestEntry & { quantization?: unknown })[]) {
       const dtype = FROM_TFJS[w.dtype];
@@ -91,8 +91,27 @@ export function openTfjsWeights(path: string): WeightFile {
   return { path: jsonPath, format: 'tfjs', tensors, metadata, ignored: [], close: () => undefined };
 }
 
+/**
+ * A manifest's weight file, which must lie inside the model's folder: an absolute path, a
+ * `..` that climbs out, or anything but a plain relative name is refused.
+ */
+function weightsPath(jsonPath: string, p: unknown, field: string): string {
+  const fail = (reason: string): never => {
+    throw new WeightFileError(jsonPath, `${field} ${reason}`);
+  };
+  if (typeof p !== 'string' || p === '') return fail(`is not a file name: ${JSON.stringify(p)}`);
+  if (p.includes('\0') || isAbsolute(p)) return fail(`'${p}' is not a relative path inside the model folder`);
+  const dir = resolve(dirname(jsonPath));
+  const rel = relative(dir, resolve(dir, p));
+  if (rel === '') return fail(`'${p}' names the model folder itself, not a weights file`);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return fail(`'${p}' escapes the model folder ${dir}`);
+  return join(dir, rel);
+}
+
+/** Reads a weights file; only regular files (never a device, a pipe or a folder). */
 function readBin(path: string): Buffer {
   try {
+    if (!statSync(path).isFile()) throw new Error('not a regular file');
     return readFileSync(path);
   } catch (err) {
     throw new WeightFileError(path, `cannot read weights file: ${(err as Error).message}`);

@@ -53,21 +53,21 @@ export function torchHooks(path: string): UnpickleHooks {
     const [storage, offset, size, stride] = args;
     if (!(storage instanceof Object) || !('key' in storage)) fail('a tensor is not backed by a storage');
     if (!isIntList(size) || !isIntList(stride) || size.length !== stride.length || !Number.isSafeInteger(offset)) {
-      fail(`a tensor has an invalid size/stride/offset (${JSON.stringify([size, stride, offset])})`);
+      fail(`a tensor has an invalid size/stride/offset (${show([size, stride, offset])})`);
     }
     return new TorchTensorRef(storage as StorageRef, offset as number, size as number[], stride as number[]);
   };
   const hooks: UnpickleHooks = {
     persistentLoad(pid) {
-      if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) return fail(`unsupported persistent id ${JSON.stringify(pid)}`);
+      if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) return fail(`unsupported persistent id ${show(pid)}`);
       const [, type, key, , count, view] = pid;
       const dtype = type instanceof PyGlobal ? STORAGE_DTYPES[type.name] : undefined;
       if (!dtype) return fail(`unsupported storage type ${type instanceof PyGlobal ? type.qualname : String(type)}`);
-      if (typeof key !== 'string' || !Number.isSafeInteger(count)) return fail(`invalid storage id ${JSON.stringify([key, count])}`);
+      if (typeof key !== 'string' || !Number.isSafeInteger(count)) return fail(`invalid storage id ${show([key, count])}`);
       const ref: StorageRef = { key, dtype, rootNumel: count as number, base: 0, numel: count as number };
       if (view === undefined || view === null) return ref;
       // Legacy storage view: (view_key, element offset, element count).
-      if (!Array.isArray(view) || !isIntList(view.slice(1)) || view[1] + view[2] > ref.rootNumel) return fail(`invalid storage view ${JSON.stringify(view)}`);
+      if (!Array.isArray(view) || !isIntList(view.slice(1)) || view[1] + view[2] > ref.rootNumel) return fail(`invalid storage view ${show(view)}`);
       return { ...ref, base: view[1], numel: view[2] };
     },
     call(fn, args) {
@@ -90,6 +90,17 @@ export function torchHooks(path: string): UnpickleHooks {
     },
   };
   return hooks;
+}
+
+/** A pickled value for an error message: never throws (big ints, cycles), at most 200 characters. */
+function show(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}` : v instanceof PyGlobal ? v.qualname : v)) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 function isIntList(v: unknown): v is number[] {

@@ -64,7 +64,8 @@ export class ZipReader {
     if (entry.method === 0) data = stored;
     else if (entry.method === 8) {
       try {
-        data = new Uint8Array(zlib.inflateRawSync(stored));
+        // Never inflate past the size the directory declares (a zip bomb stops here).
+        data = new Uint8Array(zlib.inflateRawSync(stored, { maxOutputLength: Math.max(1, entry.size) }));
       } catch (err) {
         this.fail(`zip entry '${name}' does not inflate: ${(err as Error).message}`);
       }

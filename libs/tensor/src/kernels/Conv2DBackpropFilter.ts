@@ -7,6 +7,12 @@
  * dy' = [OH, OW, N, Co], stride 1, dilation = the forward stride, whose output [Ci, fh, fw, Co]
  * transposes to the filter gradient. XNNPACK runs it as one GEMM (277 ms on [64,32,32,64] 3×3
  * against 2.8 s for im2col by slices).
+ *
+ * Accuracy: that GEMM adds its N·OH·OW products one after another in float32, so the error grows
+ * with the batch (max |Δ| / max |dW| 1.5e-5 on [64,32,32,64] 3×3 against a float64 reference;
+ * the cpu backend adds in doubles). The batch is therefore cut into chunks of at most
+ * TERMS_PER_CHUNK products per filter tap, one convolution each, and the partial gradients are
+ * added in doubles (the Sum kernel, `heap_reduce.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -18,7 +24,14 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { ensureWasmHeadroom } from '../memory_guard.ts';
+import { copyRows, rowChunks } from './batch_split.ts';
 import { asTensor, assertChannelsLast, cropNegative, swapBatchAndChannels } from './compose.ts';
+
+/**
+ * Products one convolution adds up per filter tap (N·OH·OW in one piece). 4096: ~4× less error
+ * than one piece on [64,32,32,64] 3×3 for ~NN% more time (measured in the test's comment).
+ */
+export const TERMS_PER_CHUNK = 1024;
 
 function conv2DBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -36,11 +49,25 @@ function conv2DBackpropFilter(args: {
     const bottom = fh + (oh - 1) * sh - x.shape[1] - top;
     const right = fw + (ow - 1) * sw - x.shape[2] - left;
     const { x: xc, pad: explicit } = cropNegative(x, [top, bottom], [left, right]);
-    const xt = swapBatchAndChannels(xc); // [Ci, H, W, N]
-    const dyt = tf.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
-    // XNNPACK copies and packs the "filter" dy' outside tfjs's accounting, plus one pointer per tap.
-    ensureWasmHeadroom(tf.backend(), 8 * dyt.size + 4 * xt.shape[0] * fh * fw * oh * ow, Conv2DBackpropFilter);
-    const g = tf.conv2d(xt, dyt, 1, explicit, 'NHWC', [sh, sw]); // [Ci, fh, fw, Co]
+    const n = x.shape[0];
+    const perChunk = Math.max(1, Math.floor(TERMS_PER_CHUNK / (oh * ow)));
+    const partial = (xi: tf.Tensor4D, dyi: tf.Tensor4D): tf.Tensor4D =>
+      tf.tidy(() => {
+        const xt = swapBatchAndChannels(xi); // [Ci, H, W, n]
+        const dyt = tf.transpose(dyi, [1, 2, 0, 3]); // [OH, OW, n, Co]
+        // XNNPACK copies and packs the "filter" dy' outside tfjs's accounting, plus one pointer per tap.
+        ensureWasmHeadroom(tf.backend(), 8 * dyt.size + 4 * xt.shape[0] * fh * fw * oh * ow, Conv2DBackpropFilter);
+        return tf.conv2d(xt, dyt, 1, explicit, 'NHWC', [sh, sw]); // [Ci, fh, fw, Co]
+      });
+    let g: tf.Tensor4D; // [Ci, fh, fw, Co]
+    if (perChunk >= n) {
+      g = partial(xc, dy);
+    } else {
+      const parts = rowChunks(n, perChunk).map(([start, count]) =>
+        tf.tidy(() => partial(copyRows(xc, start, count), copyRows(dy, start, count))), // [Ci, fh, fw, Co]
+      );
+      g = tf.sum(tf.stack(parts), 0); // [Ci, fh, fw, Co]
+    }
     return tf.transpose(g, [1, 2, 0, 3]); // [fh, fw, Ci, Co]
   });
 }

@@ -11,6 +11,8 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNati
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
 import { fusedMatMulConfig } from './_FusedMatMul.ts';
 import { maxPoolGradConfig } from './MaxPoolGrad.ts';
+import { meanConfig } from './Mean.ts';
+import { sumConfig } from './Sum.ts';
 import { unsortedSegmentSumConfig } from './UnsortedSegmentSum.ts';
 
 /** Every kernel disco adds to (or replaces in) the wasm backend. */
@@ -23,6 +25,8 @@ export const WASM_TRAINING_KERNELS: KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig, // missing
   maxPoolGradConfig, // replaces stock: loses the gradient of windows whose values are all ≤ 0
   unsortedSegmentSumConfig, // missing (gradient of gather)
+  sumConfig, // replaces stock: float32 running total (relative error ~R·ε); adds in doubles
+  meanConfig, // replaces stock: same
 ];
 
 let registered = false;

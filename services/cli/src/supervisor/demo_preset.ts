@@ -2,7 +2,7 @@
  * What `disco train` trains with no arguments: a small student (ResNet-18, CIFAR stem, width
  * 1/8) distilled from the bundled teacher (ResNet-18 CIFAR stem, width 1/4, MoCo-v2 head with
  * hidden = feature dim = 128) on the bundled sample dataset (2,000 Fashion-MNIST images) at
- * 32 px, sized to finish in a few minutes on 2 cores with the wasm backend. The preset sits
+ * 24 px, sized to finish in a few minutes on 2 cores with the wasm backend. The preset sits
  * under the config file, env and flags (defaults → preset → file → env → flags), so every value
  * scales up with a flag, e.g. `--trainer.epochs 50 --trainer.model resnet18 --trainer.size 96`.
  */
@@ -34,8 +34,10 @@ export function findBundledTeacher(dir = BUNDLED_TEACHER_DIR): BundledTeacher | 
       meta = {};
     }
   }
-  const model = typeof meta.arch === 'string' ? meta.arch : typeof meta.model === 'string' ? meta.model : DEMO_TEACHER.model;
-  const width = typeof meta.width === 'number' ? meta.width : DEMO_TEACHER.width;
+  const model = typeof meta.arch === 'string' ? meta.arch : DEMO_TEACHER.model;
+  // The sidecar (written by test/reference/train_teacher_mocov2.py) gives the ResNet base width
+  // in channels; disco's `width` is the multiplier of torchvision's 64.
+  const width = typeof meta.width === 'number' ? meta.width / 64 : DEMO_TEACHER.width;
   return { checkpoint, model, width };
 }
 
@@ -45,14 +47,14 @@ export const DEMO_TEACHER = { model: 'resnet18-cifar', width: 0.25, headHidden: 
 const loopback = { host: '127.0.0.1', port: 0, metricsPort: 0 };
 
 /** The demo preset (a partial config, laid over the schema defaults). */
-export function demoPreset(teacher = findBundledTeacher()): Record<string, unknown> {
+export function demoPreset(teacher: BundledTeacher | null = findBundledTeacher() ?? null): Record<string, unknown> {
   return {
     trainer: {
       ...loopback,
       run: 'demo',
       epochs: 3,
       batchSize: 32,
-      size: 32,
+      size: 24,
       model: 'resnet18-cifar',
       width: 0.125,
       checkpointEvery: 20,
