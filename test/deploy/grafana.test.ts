@@ -14,7 +14,7 @@ import { Ajv } from 'ajv';
 import { stringify } from 'yaml';
 import { allPanels, dashboardProblems, loadDashboard, panelQueries, type Dashboard } from './dashboard.ts';
 import { definedMetricNames, metricNamesIn } from './metric_names.ts';
-import { promtool } from './prometheus_tools.ts';
+import { REPO_ROOT, promtool } from './prometheus_tools.ts';
 
 const schema = JSON.parse(readFileSync(new URL('./grafana_dashboard.schema.json', import.meta.url), 'utf8')) as object;
 const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
@@ -90,4 +90,11 @@ test('every panel query parses as PromQL (promtool)', () => {
   assert.match(r.output, new RegExp(`SUCCESS: ${queries.length} rules found`));
   const bad = parseWithPromtool(['sum(rate(disco_trainer_images_total[1m])']);
   assert.notEqual(bad.status, 0, 'an unbalanced parenthesis must not parse');
+});
+
+test('docs/dashboard.png is a rendering of the main panels (made by render_dashboard.ts)', () => {
+  const png = readFileSync(join(REPO_ROOT, 'docs', 'dashboard.png'));
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+  const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+  assert.ok(width >= 1200 && height >= 800, `${width}×${height}`);
 });

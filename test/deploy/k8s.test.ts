@@ -86,6 +86,7 @@ test('overlays/gpu: teacher and trainer on GPU nodes with the GPU image; augment
     assert.equal(env(c, 'DISCO_BACKEND'), 'tfjs-node-gpu', name);
     assert.equal(env(c, 'DISCO_CONFIG'), '/etc/disco/disco.json', `${name} keeps the base env`);
   }
+  assert.equal(env(container(rs, 'Deployment', 'disco-teacher').c, 'DISCO_TEACHER_ENGINE'), 'tfjs');
   const { pod, c } = container(rs, 'Deployment', 'disco-augment');
   assert.equal(c.image, 'registry.example.com/disco:0.1.0-cpu');
   assert.equal(pod.nodeSelector, undefined);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnRole, type SpawnedRole } from '@disco/dataplane';
 import { readSafetensors } from '@disco/models';
-import { readCheckpoint, readRecord, type RecordLine } from '@disco/trainer-service';
+import { readCheckpoint, readRecord, type RecordLine, type RunSummary } from '@disco/trainer-service';
 
 export const CLI = fileURLToPath(new URL('../../services/cli/src/main.ts', import.meta.url));
 
@@ -123,14 +123,14 @@ export class Cluster {
     return this.logs.slice(-lines).join('\n');
   }
 
-  summary(): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    return JSON.parse(readFileSync(join(this.runDir, 'summary.json'), 'utf8'));
+  summary(): RunSummary {
+    return JSON.parse(readFileSync(join(this.runDir, 'summary.json'), 'utf8')) as RunSummary;
   }
 
   /** What the run produced, as bytes to compare: the exported backbone and the final checkpoint's state. */
   finalWeights(): { exported: Map<string, Buffer>; state: Map<string, Buffer> } {
     const exported = new Map([...readSafetensors(join(this.runDir, 'export', 'student.safetensors')).tensors].map(([n, t]) => [n, Buffer.from(t.data)]));
-    const last = this.summary().lastCheckpoint as string;
+    const last = this.summary().lastCheckpoint!;
     const state = new Map([...readCheckpoint(last).state.tensors].map(([n, t]) => [n, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)]));
     return { exported, state };
   }

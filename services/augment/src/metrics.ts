@@ -1,6 +1,6 @@
 /** The augment role's metrics (STYLE rule 14): one home, `disco_augment_*`, base units. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RejectReason } from '@disco/augment';
+import { REJECT_REASONS, type RejectReason } from '@disco/augment';
 
 /** Timed stages: dataset read (per image), augmenting a whole batch, the teacher call, the delivery. */
 export type AugmentOp = 'read' | 'augment_batch' | 'teacher' | 'deliver';
@@ -30,6 +30,8 @@ export function createAugmentMetrics(registry: Registry): AugmentMetrics {
     labelNames: ['reason'] as const,
     registers,
   });
+  // Every reason starts at 0, so rate() and increase() see the first rejection.
+  for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
   return {
     images: new Counter({ name: 'disco_augment_images_total', help: 'Images augmented (one view pair each).', registers }),
     opSeconds,

@@ -32,7 +32,7 @@ test('layers: preset < file < env < flags', () => {
   assert.equal(c.trainer.epochs, 9, 'flag beats env');
   assert.equal(c.trainer.run, 'env', 'env beats file');
   assert.equal(c.trainer.batchSize, 16, 'file beats preset');
-  assert.equal(c.trainer.size, 32, 'preset beats schema default (224)');
+  assert.equal(c.trainer.size, 24, 'preset beats schema default (224)');
   assert.equal(c.local.teachers, 2);
   assert.equal(resolveTrainConfig([], { DISCO_CONFIG: file }).trainer.run, 'file', 'DISCO_CONFIG names the file');
   assert.throws(() => resolveTrainConfig(['--trainer.epochs', '0'], {}), (e: Error) => e instanceof ConfigError && /trainer\.epochs/.test(e.message));

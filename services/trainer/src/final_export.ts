@@ -35,7 +35,35 @@ export async function exportStudent(runDir: string, trainer: DiscoTrainer, confi
   return paths;
 }
 
-export function writeSummary(runDir: string, summary: Record<string, unknown>): string {
+/** `summary.json`: how the run ended and how it went (this process only: a resumed run counts from the restart). */
+export interface RunSummary {
+  run: string;
+  state: string;
+  position: { epoch: number; step: number; globalStep: number };
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  thisProcess: {
+    wallSeconds: number;
+    steps: number;
+    images: number;
+    dataWaitSeconds: number;
+    computeSeconds: number;
+    /** Images per second of step time (data wait + compute). */
+    imagesPerSecond: number;
+    /** Fraction of step time spent waiting for data, and the same without the first step (start-up). */
+    dataWaitFraction: number;
+    dataWaitFractionAfterFirstStep: number;
+  };
+  deliveries: { accepted: number; duplicate: number; stale: number; invalid: number };
+  batchesReleased: number;
+  lastCheckpoint?: string;
+  export?: ExportPaths;
+  error?: string;
+  stopped?: string;
+}
+
+export function writeSummary(runDir: string, summary: RunSummary): string {
   const path = join(runDir, 'summary.json');
   writeFileAtomic(path, [Buffer.from(JSON.stringify(summary, null, 2) + '\n', 'utf8')]);
   return path;

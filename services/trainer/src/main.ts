@@ -21,6 +21,7 @@ export { trainerConfigSchema, type TrainerConfig } from './config.ts';
 export { readRecord, type RecordLine } from './record.ts';
 export { readCheckpoint } from './checkpoint/checkpoint_file.ts';
 export { runDirOf } from './run.ts';
+export type { RunSummary } from './final_export.ts';
 export { planEpoch, stepsPerEpoch } from './plan.ts';
 
 export interface TrainerHandle {

@@ -23,6 +23,8 @@ export class Progress {
   lastTrained: BatchKeyed | undefined;
   /** Steps, images and seconds trained by this process (not counting a resumed past). */
   readonly totals = { steps: 0, images: 0, dataWait: 0, compute: 0 };
+  /** The first step's data wait (the workers starting up). */
+  private firstWait = 0;
   private readonly recent: StepTiming[] = [];
 
   constructor(readonly epochs: number, readonly stepsPerEpoch: number, private readonly span = 20) {}
@@ -30,6 +32,7 @@ export class Progress {
   stepDone(timing: StepTiming): void {
     this.recent.push(timing);
     if (this.recent.length > this.span) this.recent.shift();
+    if (this.totals.steps === 0) this.firstWait = timing.dataWait;
     this.totals.steps++;
     this.totals.images += timing.images;
     this.totals.dataWait += timing.dataWait;
@@ -46,6 +49,12 @@ export class Progress {
   get dataWaitFraction(): number {
     const all = this.totals.dataWait + this.totals.compute;
     return all > 0 ? this.totals.dataWait / all : 0;
+  }
+
+  /** The same, leaving out the first step's wait (start-up of the workers, not steady state). */
+  get dataWaitFractionAfterFirstStep(): number {
+    const all = this.totals.dataWait + this.totals.compute - this.firstWait;
+    return all > 0 ? (this.totals.dataWait - this.firstWait) / all : 0;
   }
 
   get totalSteps(): number {

@@ -18,7 +18,7 @@ import { resume } from './resume.ts';
 import { Progress } from './progress.ts';
 import { TrainLoop } from './train_loop.ts';
 import type { TrainerMetrics } from './metrics.ts';
-import { exportStudent, writeSummary, type ExportPaths } from './final_export.ts';
+import { exportStudent, writeSummary, type ExportPaths, type RunSummary } from './final_export.ts';
 
 export type RunOutcome = { state: 'DONE'; export: ExportPaths } | { state: 'STOPPED' } | { state: 'FAILED'; error: Error };
 
@@ -136,13 +136,13 @@ export class TrainingRun {
       if (this.finishedPromise) await this.finishedPromise;
       const failed = this.progress.state === 'FAILED';
       const checkpoint = options.checkpoint && !failed && this.loop ? this.loop.saveCheckpoint() : this.loop?.checkpoint?.path;
-      if (this.progress.state === 'STOPPING') this.summarise({ stopped: options.reason, checkpoint });
+      if (this.progress.state === 'STOPPING') this.summarise({ stopped: options.reason, lastCheckpoint: checkpoint });
       return { lastTrained: this.progress.lastTrained, checkpoint };
     })();
     return this.stopping;
   }
 
-  private summarise(extra: Record<string, unknown>): void {
+  private summarise(extra: Pick<RunSummary, 'export' | 'error' | 'stopped' | 'lastCheckpoint'>): void {
     const { progress, coordinator } = this;
     try {
       mkdirSync(this.runDir, { recursive: true });
@@ -161,6 +161,7 @@ export class TrainingRun {
           computeSeconds: progress.totals.compute,
           imagesPerSecond: progress.totals.images / Math.max(1e-9, progress.totals.dataWait + progress.totals.compute),
           dataWaitFraction: progress.dataWaitFraction,
+          dataWaitFractionAfterFirstStep: progress.dataWaitFractionAfterFirstStep,
         },
         deliveries: { ...coordinator.counters },
         batchesReleased: coordinator.window.stats().released,

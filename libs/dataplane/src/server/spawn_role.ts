@@ -6,6 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/** tsx's loader resolved from this file, so roles start from any working directory. */
+const TSX_LOADER = import.meta.resolve('tsx');
+
 export interface ListeningLine {
   event: 'listening';
   role: string;
@@ -38,7 +41,7 @@ export class RoleStartError extends Error {
 }
 
 export function spawnRole(options: SpawnRoleOptions): Promise<SpawnedRole> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, options.script, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,11 +27,10 @@ import { ensureWasmHeadroom } from '../memory_guard.ts';
 import { copyRows, rowChunks } from './batch_split.ts';
 import { asTensor, assertChannelsLast, cropNegative, swapBatchAndChannels } from './compose.ts';
 
-/**
- * Products one convolution adds up per filter tap (N·OH·OW in one piece). 4096: ~4× less error
- * than one piece on [64,32,32,64] 3×3 for ~NN% more time (measured in the test's comment).
- */
-export const TERMS_PER_CHUNK = 1024;
+/** Fewest products one convolution adds per filter tap (smaller chunks cost more calls than they save). */
+export const MIN_TERMS_PER_CHUNK = 1000000000;
+/** Fewest images per chunk: they are the GEMM's inner dimension, and XNNPACK runs it 4 wide. */
+export const MIN_IMAGES_PER_CHUNK = 1;
 
 function conv2DBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -50,7 +49,7 @@ function conv2DBackpropFilter(args: {
     const right = fw + (ow - 1) * sw - x.shape[2] - left;
     const { x: xc, pad: explicit } = cropNegative(x, [top, bottom], [left, right]);
     const n = x.shape[0];
-    const perChunk = Math.max(1, Math.floor(TERMS_PER_CHUNK / (oh * ow)));
+    const perChunk = Math.max(MIN_IMAGES_PER_CHUNK, Math.ceil(MIN_TERMS_PER_CHUNK / (oh * ow)));
     const partial = (xi: tf.Tensor4D, dyi: tf.Tensor4D): tf.Tensor4D =>
       tf.tidy(() => {
         const xt = swapBatchAndChannels(xi); // [Ci, H, W, n]

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, configFields, describeConfig, loadConfig } from '@disco/config';
 import type { StatusReply__Output } from '@disco/dataplane';
-import { runDirOf, trainerConfigSchema } from '@disco/trainer-service';
+import { runDirOf, trainerConfigSchema, type RunSummary } from '@disco/trainer-service';
 import type { Command } from '../command.ts';
 import { demoPreset } from '../supervisor/demo_preset.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
@@ -130,14 +130,16 @@ export const trainCommand: Command = {
 };
 
 function report(end: Awaited<ReturnType<Supervisor['run']>>, runDir: string, wallSeconds: number, signalled: NodeJS.Signals | undefined, say: (l: string) => void): number {
-  let summary: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let summary: Partial<RunSummary> = {};
   try {
-    summary = JSON.parse(readFileSync(`${runDir}/summary.json`, 'utf8'));
+    summary = JSON.parse(readFileSync(`${runDir}/summary.json`, 'utf8')) as RunSummary;
   } catch {
     // no summary: the trainer never got far enough
   }
   const p = summary.thisProcess;
-  const speed = p ? `; ${p.imagesPerSecond.toFixed(1)} images/s, ${(100 * p.dataWaitFraction).toFixed(1)} % of step time waiting for data` : '';
+  const speed = p
+    ? `; ${p.imagesPerSecond.toFixed(1)} images/s, ${(100 * p.dataWaitFraction).toFixed(1)} % of step time waiting for data (${(100 * p.dataWaitFractionAfterFirstStep).toFixed(1)} % after the first batch)`
+    : '';
   if (end.outcome === 'done') {
     say(`done in ${formatDuration(wallSeconds)} (${wallSeconds.toFixed(1)} s)${speed}`);
     if (summary.export) say(`student backbone: ${summary.export.safetensors} (PyTorch) and ${summary.export.tfjs}/ (tfjs)`);
