@@ -1,9 +1,9 @@
 """PyTorch side of `npm run bench -- embed`: the frozen teacher's forward in eval mode under
 torch.no_grad() (as in embed.ts). Prints one JSON line: torch version, threads, parameter
-count, median and samples in ms."""
+count, median and samples in ms (or, with --serve, one step per stdin line: see pytorch_resnet.run)."""
 import torch
 
-from pytorch_resnet import bench_args, measure, report, setup
+from pytorch_resnet import bench_args, run, setup
 
 
 def main():
@@ -15,7 +15,7 @@ def main():
         with torch.no_grad():
             model(x)  # [N, D]
 
-    report(model, measure(step, args.warmup, args.iters))
+    run(model, step, args)
 
 
 if __name__ == '__main__':

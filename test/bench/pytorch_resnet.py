@@ -7,6 +7,7 @@ without `fc`. Shared by pytorch_train_step.py and pytorch_embed.py; run with /us
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import torch
@@ -64,6 +65,8 @@ def bench_args(description):
     p.add_argument('--warmup', type=int, default=2)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--seed', type=int, default=1)
+    p.add_argument('--serve', action='store_true',
+                   help='run one step per "step" line on stdin (for the interleaving harness) instead of timing alone')
     return p
 
 
@@ -88,13 +91,34 @@ def measure(step, warmup, iters):
     return samples
 
 
-def report(model, samples):
-    """Prints the one JSON line the TypeScript harness reads."""
-    print(json.dumps({
+def info(model):
+    return {
         'torch': torch.__version__,
         'torchvision': torchvision.__version__,
         'threads': torch.get_num_threads(),
         'params': sum(p.numel() for p in model.parameters() if p.requires_grad),
-        'median_ms': statistics.median(samples),
-        'samples_ms': samples,
-    }))
+    }
+
+
+def emit(obj):
+    print(json.dumps(obj), flush=True)
+
+
+def run(model, step, args):
+    """With --serve: print info, then time one step per 'step' line until 'quit' (the TypeScript
+    harness interleaves these with its own). Otherwise time warmup + iters steps and print info
+    with the median and samples in ms."""
+    if not args.serve:
+        samples = measure(step, args.warmup, args.iters)
+        emit({**info(model), 'median_ms': statistics.median(samples), 'samples_ms': samples})
+        return
+    emit(info(model))
+    for line in sys.stdin:
+        command = line.strip()
+        if command == 'quit':
+            break
+        if command != 'step':
+            raise SystemExit(f'unknown command {command!r} (expected step or quit)')
+        t0 = time.perf_counter()
+        step()
+        emit({'ms': (time.perf_counter() - t0) * 1000})

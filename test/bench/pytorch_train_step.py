@@ -1,9 +1,10 @@
 """PyTorch side of `npm run bench -- train-step`: forward (BN train mode) + backward + SGD
 momentum step; loss = mean of the pooled features squared (as in train_step.ts). Prints one
-JSON line: torch version, threads, parameter count, median and samples in ms."""
+JSON line: torch version, threads, parameter count, median and samples in ms (or, with
+--serve, one step per stdin line: see pytorch_resnet.run)."""
 import torch
 
-from pytorch_resnet import bench_args, measure, report, setup
+from pytorch_resnet import bench_args, run, setup
 
 
 def main():
@@ -23,7 +24,7 @@ def main():
         if not torch.isfinite(loss):
             raise SystemExit(f'train-step: loss is {loss.item()}')
 
-    report(model, measure(step, args.warmup, args.iters))
+    run(model, step, args)
 
 
 if __name__ == '__main__':

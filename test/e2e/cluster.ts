@@ -95,12 +95,26 @@ export class Cluster {
   }
 
   /** Waits for the trainer to exit on its own (the run is over), then drains the rest. */
-  async finish(timeoutMs = 240_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async finish(timeoutMs = 240_000, beforeStop?: () => Promise<void>): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const timer = setTimeout(() => this.trainer.child.kill('SIGKILL'), timeoutMs);
     const exit = await this.trainer.exited;
     clearTimeout(timer);
+    await beforeStop?.();
     await this.stopWorkers();
     return exit;
+  }
+
+  /** Sum of a metric's samples on a process's /metrics (0 if absent or unreachable). */
+  async metric(p: SpawnedRole, name: string): Promise<number> {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${p.info.metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    } catch {
+      return 0;
+    }
   }
 
   async stopWorkers(): Promise<void> {

@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError, describeConfig, loadConfig } from '@disco/config';
 import { createRegistry, grpcServerMetrics, startMetricsServer } from '@disco/metrics';
-import { RoleServer, exitOnSignal, loadProtos, type CoordinatorHandlers } from '@disco/dataplane';
+import { RoleServer, exitOnSignal, loadProtos, serverSecurity, type CoordinatorHandlers } from '@disco/dataplane';
 import { initBackend } from '@disco/tensor';
 import { trainerConfigSchema, type TrainerConfig } from './config.ts';
 import { createTrainerMetrics } from './metrics.ts';
@@ -40,6 +40,8 @@ export interface TrainerHandle {
 
 export async function start(config: Readonly<TrainerConfig>, log: (line: string) => void = (l) => process.stderr.write(`trainer: ${l}\n`)): Promise<TrainerHandle> {
   const { trainer: t, dataplane, drain } = config;
+  const tls = serverSecurity(config.tls);
+  if (config.tls.enabled) log(`tls: ${tls.summary}`);
   const backend = await initBackend();
   const run = await TrainingRun.create(config, log);
   const registry = createRegistry('trainer');
@@ -50,12 +52,18 @@ export async function start(config: Readonly<TrainerConfig>, log: (line: string)
     workers: () => run.coordinator.sessions.workers,
   });
 
-  const role = new RoleServer({ services: ['disco.v1.Coordinator'], maxMessageBytes: dataplane.maxMessageBytes, keepaliveMs: dataplane.keepaliveMs, interceptors: [grpcServerMetrics(registry)] });
+  const role = new RoleServer({
+    services: ['disco.v1.Coordinator'],
+    maxMessageBytes: dataplane.maxMessageBytes,
+    keepaliveMs: dataplane.keepaliveMs,
+    interceptors: [grpcServerMetrics(registry)],
+    credentials: tls.credentials,
+  });
   const handlers: CoordinatorHandlers = {
     Lease: run.coordinator.handlers.Lease,
     Deliver: run.coordinator.handlers.Deliver,
     Status: makeStatusHandler(t.run, run.progress, run.coordinator),
-    Stop: makeStopHandler(run),
+    Stop: makeStopHandler(run, config.tls, log),
   };
   role.server.addService(loadProtos().disco.v1.Coordinator.service, handlers);
   role.onDrain(() => run.coordinator.close());
@@ -68,6 +76,7 @@ export async function start(config: Readonly<TrainerConfig>, log: (line: string)
   const shutdown = (graceful: boolean) =>
     (stopped ??= (async () => {
       if (graceful) {
+        role.health.setAll('NOT_SERVING'); // before the drain: probes and balancers stop sending
         await run.stop({ checkpoint: true, reason: 'drain' });
         await role.drain(drain);
       } else {

@@ -48,7 +48,11 @@ async function dpkgState(): Promise<string> {
   }
 }
 
-/** Runs a committed script next to this folder's parent (`test/bench/<script>`) and parses the JSON it prints last. */
+/**
+ * Runs a committed script (`test/bench/<script>`) to completion and parses the JSON it prints
+ * last (the scripts' stand-alone mode: they time `--warmup` + `--iters` steps themselves). The
+ * side-by-side benches use `PytorchSession` instead, to interleave steps.
+ */
 export async function runPythonJson<T>(script: string, args: Record<string, string | number>): Promise<T> {
   const path = fileURLToPath(new URL(`../${script}`, import.meta.url));
   const argv = [path, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)])];

@@ -14,6 +14,11 @@ function sig(x: number | null): string {
   return x === null ? '—' : String(Number(x.toPrecision(3)));
 }
 
+function loads(r: BenchResult): string {
+  const entries = Object.entries(r.load_avg_1m ?? {});
+  return entries.length ? entries.map(([k, v]) => `${k} ${v ?? '—'}`).join(', ') : '—';
+}
+
 function mins(r: BenchResult): string {
   return r.ours_min_ms === undefined ? '—' : `${cell(r.ours_min_ms, 0)} / ${cell(r.pytorch_min_ms, 0)}`;
 }
@@ -27,10 +32,10 @@ function isSideBySide(x: unknown): x is BenchResult {
 /** One markdown row per result, train-step rows first, then by model and width. */
 export function markdownTable(results: readonly BenchResult[]): string {
   const sorted = [...results].sort((a, b) => b.bench.localeCompare(a.bench) || a.model.localeCompare(b.model) || a.width - b.width);
-  const head = '| bench | model | width | batch | px | ours (backend) ms | PyTorch ms | ratio | min ours / PyTorch ms | GFLOP/step | ours GFLOP/s | PyTorch GFLOP/s | iters | load ours/PyTorch |';
+  const head = '| bench | model | width | batch | px | ours (backend) ms | PyTorch ms | ratio | min ours / PyTorch ms | GFLOP/step | ours GFLOP/s | PyTorch GFLOP/s | iters | load avg |';
   const rule = '|' + '---|'.repeat(14);
   const rows = sorted.map((r) =>
-    `| ${r.bench} | ${r.model} | ${r.width} | ${r.batch} | ${r.size} | ${cell(r.ours_ms, 0)} (${r.backend}) | ${cell(r.pytorch_ms, 0)} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`} | ${mins(r)} | ${sig(r.gflop_per_step)} | ${sig(r.ours_gflops)} | ${sig(r.pytorch_gflops)} | ${r.iters} | ${r.load_avg_1m ? `${r.load_avg_1m.ours} / ${r.load_avg_1m.pytorch ?? '—'}` : '—'} |`,
+    `| ${r.bench} | ${r.model} | ${r.width} | ${r.batch} | ${r.size} | ${cell(r.ours_ms, 0)} (${r.backend}) | ${cell(r.pytorch_ms, 0)} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`} | ${mins(r)} | ${sig(r.gflop_per_step)} | ${sig(r.ours_gflops)} | ${sig(r.pytorch_gflops)} | ${r.iters} | ${loads(r)} |`,
   );
   return [head, rule, ...rows].join('\n');
 }

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Machine } from './machine.ts';
+import type { Timing } from './stats.ts';
 
 export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
@@ -36,8 +37,11 @@ export interface BenchResult {
   /** What one step is: mode, loss, optimiser, threads. */
   step: string;
   flop_note: string;
-  /** 1-minute load average as each side started (2 cores: above ~2 means other work competed). */
-  load_avg_1m: { ours: number; pytorch: number | null };
+  /**
+   * 1-minute load averages at labelled moments (side-by-side benches: `start`/`end` of the
+   * interleaved timing). On 2 cores, above ~2 means other work competed.
+   */
+  load_avg_1m: Record<string, number | null>;
   /** Why PyTorch was not run, when it was not. */
   pytorch_skipped?: string;
   machine: Machine;
@@ -47,6 +51,32 @@ export interface BenchResult {
 export async function writeResult(path: string, result: BenchResult): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, JSON.stringify(result, null, 2) + '\n');
+}
+
+/** x with 4 significant digits (FLOP figures span 1e-4 to 1e3). */
+function significant(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** The timing fields of a result from our timing and PyTorch's (if it ran). */
+export function figures(ours: Timing, py: Timing | undefined, gflopPerStep: number) {
+  return {
+    ours_ms: round(ours.medianMs),
+    pytorch_ms: py ? round(py.medianMs) : null,
+    ratio: py ? round(ours.medianMs / py.medianMs, 3) : null,
+    gflop_per_step: significant(gflopPerStep),
+    ours_gflops: significant(gflopPerStep / (ours.medianMs / 1000)),
+    pytorch_gflops: py ? significant(gflopPerStep / (py.medianMs / 1000)) : null,
+    ours_min_ms: round(Math.min(...ours.samplesMs)),
+    pytorch_min_ms: py ? round(Math.min(...py.samplesMs)) : null,
+    ours_samples_ms: ours.samplesMs.map((ms) => round(ms)),
+    pytorch_samples_ms: py ? py.samplesMs.map((ms) => round(ms)) : null,
+  };
 }
 
 function fixed(x: number | null, digits: number): string {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseFlags, usage } from '../lib/args.ts';
 import { BenchUsageError } from '../lib/errors.ts';
 import { kernelFlop } from '../lib/flops.ts';
-import { measure, median } from '../lib/stats.ts';
+import { measure, measureInterleaved, median } from '../lib/stats.ts';
 import { BENCHES, loadBench } from '../main.ts';
 
 const SPEC = {
@@ -32,6 +32,14 @@ test('median of odd and even counts; measure runs warm-up untimed', async () => 
   assert.equal(calls, 5);
   assert.equal(timing.samplesMs.length, 3);
   assert.equal(timing.medianMs, median(timing.samplesMs));
+});
+
+test('measureInterleaved lets the sides take turns and keeps their own times', async () => {
+  const order: string[] = [];
+  const side = (name: string, ms: number) => async () => (order.push(name), ms);
+  const [a, b] = await measureInterleaved([side('a', 5), side('b', 7)], { warmup: 1, iters: 2 });
+  assert.deepEqual(order, ['a', 'b', 'a', 'b', 'a', 'b']);
+  assert.deepEqual([a.samplesMs, b.samplesMs, a.medianMs, b.medianMs], [[5, 5], [7, 7], 5, 7]);
 });
 
 test('kernelFlop counts 2 FLOPs per multiply-add from kernel shapes', () => {

@@ -2,11 +2,14 @@
  * Sum and Mean for wasm, accumulated in float64 (`Sum.ts`, `Mean.ts`).
  *
  * The stock wasm kernels add float32 values one after another into a float32 total: the error
- * grows with the reduced extent R (relative 7e-5 for R = 32,768 values of ~0.1, against 3e-8 on
- * the cpu backend, which accumulates in JavaScript doubles). Training reduces over N·H·W in every
+ * grows with the reduced extent R (measured relative error for R = 32,768: 2.6e-4 for values all
+ * 0.1, 5.6e-6 for values uniform in [0, 0.2]; tf.moments over [64,32,32,64]'s BatchNorm axes
+ * 3.7e-5); the cpu backend adds in JavaScript doubles. Training reduces over N·H·W in every
  * BatchNorm and every broadcast gradient, and BatchNorm's backward pass subtracts such sums from
- * each other, so the error reaches the weights. These kernels read the operand straight from the
- * wasm heap and add in doubles, like the cpu backend; the one rounding to float32 is at the end.
+ * each other, so the error reaches the weights (the DisCo parity step failed on wasm by 5.8e-4).
+ * These kernels read the operand straight from the wasm heap and add in doubles, like the cpu
+ * backend: one rounding, at the end. Speed: BatchNorm's sum over [64,32,32,64] 14 ms vs the stock
+ * 33 ms (which transposes first); contiguous rows within ±15% of stock.
  *
  * Layout: size-1 dimensions are dropped and neighbouring dimensions of the same kind (kept or
  * reduced) merged. One reduced block gives x = [P, R, Q], read in memory order
@@ -20,7 +23,7 @@ import type { WasmBackend } from './wasm_backend.ts';
 
 /** x seen as [P, R, Q] (reduced extent R in the middle), or a permutation that makes it so. */
 export interface ReducePlan {
-  /** Axes (sorted, unique) being reduced, as the caller gave them. */
+  /** Axes being reduced: non-negative, sorted, unique. */
   axes: number[];
   /** Shape of the result without kept dims; with keepDims, `keptShape`. */
   outShape: number[];
@@ -82,11 +85,21 @@ function accumulate(
   divisor: number,
 ): void {
   if (q === 1) {
+    // Four running totals: one would wait on each add's latency (~4× slower).
     for (let i = 0; i < p; i++) {
-      let acc = 0;
       const base = i * r;
-      for (let j = 0; j < r; j++) acc += x[base + j];
-      out[i] = acc / divisor;
+      const end = base + r;
+      const end4 = base + (r & ~3);
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      let j = base;
+      for (; j < end4; j += 4) {
+        a0 += x[j];
+        a1 += x[j + 1];
+        a2 += x[j + 2];
+        a3 += x[j + 3];
+      }
+      for (; j < end; j++) a0 += x[j];
+      out[i] = (a0 + a1 + (a2 + a3)) / divisor;
     }
     return;
   }

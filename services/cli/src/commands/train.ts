@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, configFields, describeConfig, loadConfig } from '@disco/config';
-import type { StatusReply__Output } from '@disco/dataplane';
+import { clientSecurity, type StatusReply__Output } from '@disco/dataplane';
 import { runDirOf, trainerConfigSchema, type RunSummary } from '@disco/trainer-service';
 import type { Command } from '../command.ts';
 import { demoPreset } from '../supervisor/demo_preset.ts';
@@ -107,6 +107,7 @@ export const trainCommand: Command = {
       log: say,
       onStatus: local.progress === 'none' ? undefined : (s: StatusReply__Output) => display.update(s),
       onChildLine: local.verbose ? say : undefined,
+      security: clientSecurity(roles.tls),
     });
     let signalled: NodeJS.Signals | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -141,6 +142,7 @@ function report(end: Awaited<ReturnType<Supervisor['run']>>, runDir: string, wal
     ? `; ${p.imagesPerSecond.toFixed(1)} images/s, ${(100 * p.dataWaitFraction).toFixed(1)} % of step time waiting for data (${(100 * p.dataWaitFractionAfterFirstStep).toFixed(1)} % after the first batch)`
     : '';
   if (end.outcome === 'done') {
+    if (p?.steps === 0) say(`run '${summary.run}' was already trained (nothing to resume); pass --trainer.run <name> for a new run`);
     say(`done in ${formatDuration(wallSeconds)} (${wallSeconds.toFixed(1)} s)${speed}`);
     if (summary.export) say(`student backbone: ${summary.export.safetensors} (PyTorch) and ${summary.export.tfjs}/ (tfjs)`);
     return 0;

@@ -69,8 +69,10 @@ export function demoPreset(teacher: BundledTeacher | null = findBundledTeacher()
       seed: DEMO_TEACHER.seed,
       checkpoint: teacher?.checkpoint ?? '',
     },
-    augment: { ...loopback, imagesInFlight: 2, batchesInFlight: 2 },
-    dataplane: { window: 6, leaseMs: 60_000 },
+    // The trainer answers deliveries and grants leases only between steps (a step blocks its event
+    // loop), so each worker slot turns over about once per two steps: 4 slots keep the window full.
+    augment: { ...loopback, imagesInFlight: 2, batchesInFlight: 4 },
+    dataplane: { window: 8, leaseMs: 60_000 },
     drain: { graceMs: 10_000 },
   };
 }

@@ -8,8 +8,7 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '@disco/models';
-import * as grpc from '@grpc/grpc-js';
-import { channelOptions, loadProtos, type CoordinatorClient, type StatusReply__Output } from '@disco/dataplane';
+import { PLAINTEXT, channelOptions, loadProtos, type ClientSecurity, type CoordinatorClient, type StatusReply__Output } from '@disco/dataplane';
 import { RoleProcess, type RoleExit } from './role_process.ts';
 
 export interface SupervisorOptions {
@@ -26,6 +25,8 @@ export interface SupervisorOptions {
   onStatus?: (status: StatusReply__Output) => void;
   /** Echo every child's stderr line (verbose). */
   onChildLine?: (line: string) => void;
+  /** How to reach the trainer for Status (plaintext on loopback unless `tls.enabled`). */
+  security?: ClientSecurity;
 }
 
 export type SupervisedEnd = { outcome: 'done' | 'stopped' | 'failed'; reason: string };
@@ -124,7 +125,8 @@ export class Supervisor {
   }
 
   private poll(port: number): void {
-    this.client = new (loadProtos().disco.v1.Coordinator)(`${LOOPBACK}:${port}`, grpc.credentials.createInsecure(), channelOptions()) as CoordinatorClient;
+    const security = this.options.security ?? PLAINTEXT;
+    this.client = new (loadProtos().disco.v1.Coordinator)(`${LOOPBACK}:${port}`, security.credentials, { ...channelOptions(), ...security.options }) as CoordinatorClient;
     const tick = () => {
       this.client?.Status({}, { deadline: Date.now() + 2000 }, (err, status) => {
         if (!err && status && !this.over) this.options.onStatus?.(status);

@@ -1,0 +1,77 @@
+/**
+ * A collapse diagnostic: the mean pairwise cosine similarity of L2-normalised embeddings
+ * (1 = every embedding points the same way; InfoNCE then sits at its chance value ln(1+K)).
+ * Measured on (a) the key queue stored in each checkpoint — exactly the keys InfoNCE used —
+ * and (b) the 128-d head outputs of the teacher, the final student and its key encoder on
+ * held-out test images.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importCheckpoint, readSafetensors, toFloat32, writeSafetensors, type Encoder, type TensorToWrite } from '@disco/models';
+import { openIdxDir } from '@disco/augment';
+import { batchesFromDataset, extractFeatures } from '@disco/eval';
+import { initBackend } from '@disco/tensor';
+
+/** Mean cosine over distinct pairs of the rows of `x` [n, d] (rows normalised first). */
+export function meanPairwiseCosine(x: Float32Array, n: number, d: number): number {
+  const sum = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let j = 0; j < d; j++) norm += x[i * d + j] ** 2;
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let j = 0; j < d; j++) sum[j] += x[i * d + j] * inv;
+  }
+  const sq = sum.reduce((s, v) => s + v * v, 0); // = n + Σ_{i≠j} cos(i, j)
+  return (sq - n) / (n * (n - 1));
+}
+
+/** Spread of the key queue of a trainer checkpoint. */
+export function queueSpread(checkpoint: string): number {
+  const q = readSafetensors(checkpoint).tensors.get('queue');
+  if (!q || q.shape.length !== 2) throw new Error(`${checkpoint}: no [K, D] 'queue' tensor`);
+  return meanPairwiseCosine(toFloat32(q), q.shape[0], q.shape[1]);
+}
+
+/** The encoder (backbone + head) stored under `prefix` (`student.` or `key.`) of a checkpoint. */
+function checkpointEncoder(checkpoint: string, prefix: string, arch: string, width: number): Encoder {
+  const dir = mkdtempSync(join(tmpdir(), 'repro-encoder-'));
+  try {
+    const out = new Map<string, TensorToWrite>();
+    for (const [name, t] of readSafetensors(checkpoint).tensors) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), t);
+    writeSafetensors(join(dir, 'encoder.safetensors'), out);
+    return importCheckpoint(join(dir, 'encoder.safetensors'), { arch, width, target: 'encoder', source: 'disco' }).module;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface EmbeddingSource {
+  name: string;
+  /** A checkpoint and prefix (trainer checkpoint), or a teacher file (MoCo release format). */
+  checkpoint: string;
+  prefix?: 'student.' | 'key.';
+  arch: string;
+  width: number;
+}
+
+/**
+ * Spread of the head embeddings of each source on the first `n` test images of the IDX folder
+ * `data`, BatchNorm in eval mode (running statistics), resized to `size` px.
+ */
+export async function embeddingSpreads(sources: readonly EmbeddingSource[], data: string, n: number, size: number): Promise<Record<string, number>> {
+  await initBackend();
+  const test = await openIdxDir(data, 't10k');
+  const indices = Array.from({ length: Math.min(n, test.length) }, (_, i) => i);
+  const out: Record<string, number> = {};
+  for (const s of sources) {
+    const enc = s.prefix ? checkpointEncoder(s.checkpoint, s.prefix, s.arch, s.width) : importCheckpoint(s.checkpoint, { arch: s.arch, width: s.width, target: 'encoder' }).module;
+    try {
+      const set = await extractFeatures({ features: (x, opts) => enc.forward(x, opts) }, batchesFromDataset(test, { indices }), { size });
+      out[s.name] = meanPairwiseCosine(set.features, set.n, set.dim);
+    } finally {
+      enc.dispose();
+    }
+  }
+  return out;
+}

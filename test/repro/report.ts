@@ -1,0 +1,169 @@
+/**
+ * `docs/reproduction.md` from results.json: the numbers (computed, never typed in), the plots,
+ * the exact commands, hardware and wall times. The hand-written discussion of a budget's run
+ * lives in `test/repro/discussion-<budget>.md` and is included verbatim.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative, dirname } from 'node:path';
+import { writeCharts } from './charts.ts';
+import type { Accuracy, EvalEntry, Results, RunEntry } from './results.ts';
+
+const pct = (a: Accuracy | null | undefined, k: 'top1' | 'top5' = 'top1') => (a ? (100 * a[k]).toFixed(2) : '–');
+const secs = (s: number | null | undefined) => (s === null || s === undefined ? '–' : s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+
+/** Half-width of the 95 % interval of an accuracy measured on `n` test images (binomial). */
+export function ci95(p: number, n: number): number {
+  return 1.96 * Math.sqrt((p * (1 - p)) / n);
+}
+
+function row(label: string, e: EvalEntry | null, extra: string[]): string {
+  return `| ${label} | ${pct(e?.knn)} | ${pct(e?.knn, 'top5')} | ${pct(e?.linear)} | ${pct(e?.linear, 'top5')} | ${extra.join(' | ')} |`;
+}
+
+function runRow(r: RunEntry): string {
+  const label = r.status === 'done' ? `**${r.name}**` : `${r.name} (not finished)`;
+  return row(label, r.eval, [String(r.headHidden), secs(r.trainWallSeconds), r.imagesPerSecond ? r.imagesPerSecond.toFixed(1) : '–', r.eval ? secs(r.eval.wallSeconds) : '–']);
+}
+
+/** The headline sentences, computed from the numbers. */
+function headline(res: Results): string[] {
+  const mo = res.runs.mocov2?.eval;
+  const di = res.runs.disco?.eval;
+  const te = res.references.teacher;
+  const ri = res.references['random-init'];
+  if (!mo || !di) return ['The main comparison (MoCo-v2 vs DisCo) has not finished yet.'];
+  const n = di.nTest;
+  const out: string[] = [];
+  for (const k of ['knn', 'linear'] as const) {
+    const [m, d] = [mo[k], di[k]];
+    if (!m || !d) continue;
+    const delta = 100 * (d.top1 - m.top1);
+    // Two accuracies on the same n test images: the difference's 95 % half-width if their
+    // errors were independent (a paired test would need per-image predictions).
+    const ci = 100 * Math.SQRT2 * ci95((d.top1 + m.top1) / 2, n);
+    const name = k === 'knn' ? 'kNN' : 'linear-probe';
+    const verdict = Math.abs(delta) <= ci ? 'within test-set noise' : delta > 0 ? 'DisCo better' : 'MoCo-v2 better';
+    let line = `- **${name} top-1**: MoCo-v2 ${pct(m)} %, DisCo ${pct(d)} % (${signed(delta)} points, ±${ci.toFixed(2)} = 95 % test-sampling interval of the difference on ${n} images: ${verdict}).`;
+    const t = te?.[k];
+    if (t) {
+      const gap = 100 * (t.top1 - m.top1);
+      line += ` Teacher ${pct(t)} %; DisCo is ${(100 * (t.top1 - d.top1)).toFixed(2)} points below it`;
+      line += gap > 0 ? (delta >= 0 ? `, closing ${((100 * delta) / gap).toFixed(0)} % of MoCo-v2's ${gap.toFixed(2)}-point gap to the teacher.` : `, further from it than MoCo-v2 (${gap.toFixed(2)} points below).`) : '.';
+    }
+    const r = ri?.[k];
+    if (r) line += ` Initial weights (random init): ${pct(r)} %.`;
+    out.push(line);
+  }
+  return out;
+}
+
+function totalWall(res: Results): number {
+  const runs = Object.values(res.runs);
+  const evals = [...Object.values(res.references), ...runs.map((r) => r.eval).filter((e): e is EvalEntry => e !== null)];
+  return runs.reduce((s, r) => s + (r.trainWallSeconds ?? 0), 0) + evals.reduce((s, e) => s + e.wallSeconds, 0);
+}
+
+export async function writeReport(res: Results, paths: { markdown: string; plots: string }): Promise<void> {
+  const pngs = await writeCharts(res, paths.plots);
+  const img = (file: string, alt: string) => (pngs.includes(file) ? [`![${alt}](${relative(dirname(paths.markdown), `${paths.plots}/${file}`)})`, ''] : []);
+  const cfg = res.settings.trainConfig as { trainer: Record<string, unknown>; algo: Record<string, unknown> };
+  const resolved = res.settings.resolvedConfig as { teacher?: Record<string, unknown> } | null;
+  const runs = Object.values(res.runs);
+  const mainRuns = runs.filter((r) => !r.name.startsWith('disco-h'));
+  const ablation = runs.filter((r) => r.mode === 'disco').sort((a, b) => a.headHidden - b.headHidden);
+  const discussionFile = `test/repro/discussion-${res.budget}.md`;
+  const ev = res.settings.eval;
+  const refRow = (label: string, e: EvalEntry | undefined) => row(label, e ?? null, ['–', '–', '–', e ? secs(e.wallSeconds) : '–']);
+  const epochs = runs.filter((r) => r.knnByEpoch.length > 0);
+  const maxEpoch = Math.max(0, ...epochs.flatMap((r) => r.knnByEpoch.map((k) => k.epoch)));
+
+  const md = [
+    '# Reproduction: DisCo vs MoCo-v2 in miniature, on Fashion-MNIST',
+    '',
+    `Budget \`${res.budget}\`, run ${res.started.slice(0, 16).replace('T', ' ')} – ${res.updated.slice(0, 16).replace('T', ' ')} UTC. Every number below is read from`,
+    '[`repro/results.json`](repro/results.json), which `npm run repro` writes (this page and the plots are generated from it).',
+    '',
+    '## The answer',
+    '',
+    ...headline(res),
+    '',
+    ...(existsSync(discussionFile) ? [readFileSync(discussionFile, 'utf8').trim(), ''] : ['_(Discussion pending: the run is still going.)_', '']),
+    '## Results',
+    '',
+    `Frozen backbone features (student: ${cfg.trainer.model} ×${cfg.trainer.width}, ${(res.runs.mocov2?.eval?.featureDim ?? '?')}-d; teacher ${res.references.teacher?.arch ?? ''} ×${res.references.teacher?.width ?? ''}, ${res.references.teacher?.featureDim ?? '?'}-d), images resized to ${ev.size} px.`,
+    `kNN: k = ${ev.knnK}, similarity-weighted votes, T = ${ev.knnT}, bank = ${ev.trainImages} labelled training images. Linear probe: ${ev.linearEpochs} epochs of SGD on the same ${ev.trainImages} images (cosine schedule, no weight decay, standardised features).`,
+    `Test set: ${ev.testImages} Fashion-MNIST test images (never trained on). One training seed per row: see "Caveats".`,
+    '',
+    '| model | kNN top-1 % | kNN top-5 % | linear top-1 % | linear top-5 % | head hidden | train wall | train img/s | eval wall |',
+    '|---|---|---|---|---|---|---|---|---|',
+    refRow('random init (the students\' initial weights)', res.references['random-init']),
+    refRow(`teacher (bundled, at ${ev.size} px as in distillation)`, res.references.teacher),
+    ...(res.references['teacher-32px'] ? [refRow('teacher at 32 px (its training size)', res.references['teacher-32px'])] : []),
+    ...mainRuns.map(runRow),
+    '',
+    ...img('accuracy.png', 'accuracy bars'),
+    '### Distilling-bottleneck ablation (student head hidden width)',
+    '',
+    ablation.length > 1
+      ? ['| DisCo student head | kNN top-1 % | kNN top-5 % | linear top-1 % | linear top-5 % | head hidden | train wall | train img/s | eval wall |', '|---|---|---|---|---|---|---|---|---|', ...ablation.map(runRow)].join('\n')
+      : '_Not run yet._',
+    '',
+    ...img('ablation-head.png', 'head-width ablation'),
+    '### kNN vs epoch',
+    '',
+    epochs.length && maxEpoch > 0
+      ? [
+          'The trainer has no online kNN yet; each epoch-end checkpoint\'s student backbone was extracted (`test/repro/checkpoint_backbone.ts`) and evaluated with `disco eval --no-linear` on the same sets. Epoch 0 is the students\' common initial weights.',
+          '',
+          `| run | ${Array.from({ length: maxEpoch + 1 }, (_, e) => `epoch ${e}`).join(' | ')} |`,
+          `|---|${Array.from({ length: maxEpoch + 1 }, () => '---').join('|')}|`,
+          ...epochs.map((r) => `| ${r.name} | ${Array.from({ length: maxEpoch + 1 }, (_, e) => pct(r.knnByEpoch.find((k) => k.epoch === e))).join(' | ')} |`),
+        ].join('\n')
+      : '_Not evaluated yet._',
+    '',
+    ...img('knn-vs-epoch.png', 'kNN vs epoch'),
+    '### Loss curves',
+    '',
+    'From each run\'s record (`runs/repro/<budget>/<run>/record.jsonl`, one line per trained batch), binned. Per-epoch means:',
+    '',
+    '| run | epoch | loss | ' + ['contrastive', 'distill1', 'distill2', 'seed'].join(' | ') + ' | lr |',
+    '|---|---|---|---|---|---|---|---|',
+    ...runs.flatMap((r) => (r.curves?.epochs ?? []).map((e) => `| ${r.name} | ${e.epoch + 1} | ${e.loss.toFixed(3)} | ${['contrastive', 'distill1', 'distill2', 'seed'].map((t) => (t in e.terms ? e.terms[t].toFixed(3) : '–')).join(' | ')} | ${e.lr.toPrecision(3)} |`)),
+    '',
+    ...img('losses-by-mode.png', 'loss terms across modes'),
+    ...runs.flatMap((r) => img(`loss-${r.name}.png`, `loss curves of ${r.name}`)),
+    '## Caveats',
+    '',
+    `- One training run per row (seed ${cfg.trainer.seed}). The ± intervals above cover only the sampling of ${ev.testImages} test images, not the spread between training seeds, which at this size is likely larger.`,
+    `- The budget is tiny: ${cfg.trainer.limitImages} images × ${cfg.trainer.epochs} epochs = ${res.runs.mocov2?.curves?.steps ?? '?'} steps of ${cfg.trainer.batchSize} images per run, against the paper's 200 ImageNet epochs. MoCo-style training has barely started at this length; the numbers test the pipeline and the direction of the effect, not the paper's magnitudes.`,
+    `- The teacher is small and weak: it is ${res.references.teacher?.knn && res.references['random-init']?.knn ? `${(100 * (res.references.teacher.knn.top1 - res.references['random-init'].knn.top1)).toFixed(2)} kNN points` : '? points'} above the student's random initial weights (a different, wider network, so this compares architectures too). The paper's teachers are ResNet-50/101/152 at 67–71 % ImageNet linear top-1.`,
+    '',
+    '## Setup',
+    '',
+    `- **Training data**: the first ${cfg.trainer.limitImages} images of Fashion-MNIST \`train\` (Debian's \`dataset-fashion-mnist\`, /usr/share/datasets/fashion-mnist), no labels; MoCo-v2 augmentation by the augment service at ${cfg.trainer.size} px.`,
+    `- **Student** (every run): ${cfg.trainer.model} ×${cfg.trainer.width}, seed ${cfg.trainer.seed}, ${cfg.trainer.epochs} epochs of batch ${cfg.trainer.batchSize}, MLP head hidden ${cfg.algo.headHidden} → ${cfg.algo.embedDim} (ablation: 128 / 512 / 2048).`,
+    `- **Algorithm** (identical for every mode, only \`algo.mode\` differs): K = ${cfg.algo.k}, m = ${cfg.algo.m}, T = ${cfg.algo.t}, λ = ${cfg.algo.lambda} (${cfg.algo.mseReduction}), ghost batch ${cfg.algo.ghostBatchSize}, SGD lr ${cfg.algo.baseLr} × ${cfg.trainer.batchSize}/256 = ${(Number(cfg.algo.baseLr) * Number(cfg.trainer.batchSize)) / 256}, momentum ${cfg.algo.momentum}, weight decay ${cfg.algo.weightDecay}, ${cfg.algo.lrSchedule}. The whole file: [\`${res.settings.configFile}\`](../${res.settings.configFile}).`,
+    `- **Teacher**: \`${String(resolved?.teacher?.checkpoint ?? '').replace(/^.*\/services\//, 'services/')}\` (${resolved?.teacher?.model ?? ''} ×${resolved?.teacher?.width ?? ''}, MoCo-v2 in PyTorch on the first 10,240 Fashion-MNIST training images for 4 epochs at 32 px; see its README), BatchNorm ${resolved?.teacher?.bnMode ?? ''} mode, frozen.`,
+    '- **Modes**: `mocov2` (InfoNCE only), `disco` (InfoNCE + λ·[MSE(t(x1), q(x1)) + MSE(t(x2), q(x2))]), `mse-only` (the MSE terms only; InfoNCE computed but not trained on), `seed` (SEED: cross-entropy between teacher and student similarity distributions over a queue of teacher embeddings).',
+    '',
+    '## Exact commands',
+    '',
+    '`disco` is `node services/cli/bin/disco.mjs` (or `npm run disco --`). The whole set: `npm run repro` (`-- --budget small` is the default; `--phases main,baselines,ablation,epochs`; `--report-only` rewrites this page from the cached runs). What it ran:',
+    '',
+    '```sh',
+    ...runs.map((r) => r.command),
+    ...Object.values(res.references).map((e) => e.command),
+    ...runs.map((r) => r.eval?.command).filter((c): c is string => !!c),
+    '```',
+    '',
+    'The evaluation folder `runs/repro/<budget>/data` holds the first N train / test images of Debian\'s Fashion-MNIST as IDX (`test/repro/eval_data.ts` writes it).',
+    '',
+    '## Hardware and wall time',
+    '',
+    `${res.hardware.cpus}, ${res.hardware.cores} cores (shared with other jobs: load average ${res.hardware.loadAverageAtStart.join(' / ')} at the start), ${res.hardware.memoryGiB} GiB, Node ${res.hardware.node}, backend ${res.hardware.backend}, no GPU.`,
+    `Sum of the wall times above (training + evaluations): ${secs(totalWall(res))}. Per phase of the last invocation: ${res.phases.map((p) => `${p.name} ${secs(p.wallSeconds)}`).join(', ') || '–'}.`,
+    '',
+  ].join('\n');
+  writeFileSync(paths.markdown, md);
+}

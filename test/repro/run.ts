@@ -1,0 +1,285 @@
+/**
+ * `npm run repro [-- --budget small|full] [--phases main,baselines,ablation,epochs] [--report-only]`
+ *
+ * The paper's claim in miniature on Fashion-MNIST: the same small student trained with
+ * MoCo-v2, DisCo (from the bundled teacher), MSE-only and SEED, plus DisCo's head-width
+ * ablation, each by `disco train` (the embedded default: trainer, teacher and augment processes
+ * on loopback), then every final student, the teacher and the students' initial weights
+ * evaluated by `disco eval` (kNN + linear probe) on held-out test images. Phases run in order and
+ * each rewrites `docs/repro/results.json`, the plots and `docs/reproduction.md`, so the main
+ * comparison is reported as soon as it exists. Finished runs and evaluations are cached under
+ * `runs/repro/<budget>/`: run the command again to resume or to redo only what is missing.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BUDGETS, FASHION_MNIST_DIR, type Budget, type RunSpec } from './budgets.ts';
+import { commandLine, runDisco } from './disco_cli.ts';
+import { prepareEvalData } from './eval_data.ts';
+import { extractStudentBackbone, listCheckpoints } from './checkpoint_backbone.ts';
+import { readCurves } from './record_curves.ts';
+import { loadResults, saveResults, type EvalEntry, type Results, type RunEntry } from './results.ts';
+import { writeReport } from './report.ts';
+
+const PHASES = ['main', 'baselines', 'ablation', 'epochs'] as const;
+type Phase = (typeof PHASES)[number];
+
+const { values } = parseArgs({
+  options: {
+    budget: { type: 'string', default: 'small' },
+    phases: { type: 'string', default: PHASES.join(',') },
+    'report-only': { type: 'boolean', default: false },
+  },
+});
+if (!Object.hasOwn(BUDGETS, values.budget)) throw new Error(`--budget '${values.budget}': choose one of ${Object.keys(BUDGETS).join(', ')}`);
+const budget: Budget = BUDGETS[values.budget as Budget['name']];
+const phases = values.phases.split(',').filter(Boolean) as Phase[];
+for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase '${p}' (valid: ${PHASES.join(', ')})`);
+
+const ROOT = join('runs', 'repro', budget.name);
+const LOGS = join(ROOT, 'logs');
+const EVALS = join(ROOT, 'evals');
+const RESULTS = 'docs/repro/results.json';
+mkdirSync(LOGS, { recursive: true });
+mkdirSync(EVALS, { recursive: true });
+const trainConfig = JSON.parse(readFileSync(budget.config, 'utf8')) as { trainer: { model: string; width: number; size: number; seed: number } };
+const student = trainConfig.trainer;
+
+const t0 = Date.now();
+function log(line: string): void {
+  const stamped = `[${new Date().toISOString().slice(11, 19)} +${((Date.now() - t0) / 60000).toFixed(1)} min] ${line}`;
+  console.log(stamped);
+  appendFileSync(join(ROOT, 'progress.log'), stamped + '\n');
+}
+
+// ---------- training ----------
+
+const runDir = (name: string) => join(ROOT, name);
+const runName = (spec: RunSpec) => `repro-${budget.name}-${spec.name}`;
+const headOf = (spec: RunSpec) => spec.headHidden ?? budget.headHidden;
+
+function trainArgs(spec: RunSpec): string[] {
+  return [
+    'train',
+    '--config', budget.config,
+    '--algo.mode', spec.mode,
+    ...(spec.headHidden === undefined ? [] : ['--algo.head-hidden', String(spec.headHidden)]),
+    '--trainer.run', runName(spec),
+    '--trainer.run-dir', runDir(spec.name),
+  ];
+}
+
+function summaryOf(name: string): { state?: string; thisProcess?: { imagesPerSecond: number; dataWaitFraction: number }; stepsPerEpoch?: number } | undefined {
+  const path = join(runDir(name), 'summary.json');
+  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+}
+
+/** Wall time of the finished `disco train`: the driver's own timing, else the CLI's "done in … (N s)". */
+function trainWall(name: string): number | null {
+  const timing = join(runDir(name), 'repro-train.json');
+  if (existsSync(timing)) return (JSON.parse(readFileSync(timing, 'utf8')) as { wallSeconds: number }).wallSeconds;
+  const logFile = join(LOGS, `train-${name}.log`);
+  const m = existsSync(logFile) ? /done in .*?\(([\d.]+) s\)/.exec(readFileSync(logFile, 'utf8')) : null;
+  return m ? Number(m[1]) : null;
+}
+
+async function train(spec: RunSpec): Promise<void> {
+  for (let attempt = 1; attempt <= 2 && summaryOf(spec.name)?.state !== 'DONE'; attempt++) {
+    log(`train ${spec.name} (mode ${spec.mode}, head ${headOf(spec)}), attempt ${attempt}: ${commandLine(trainArgs(spec))}`);
+    const res = await runDisco(trainArgs(spec), join(LOGS, `train-${spec.name}.log`));
+    writeFileSync(join(runDir(spec.name), 'repro-train.json'), JSON.stringify({ command: commandLine(trainArgs(spec)), code: res.code, wallSeconds: res.wallSeconds, attempt }, null, 2));
+    log(`train ${spec.name}: exit ${res.code} after ${res.wallSeconds.toFixed(0)} s`);
+  }
+}
+
+// ---------- evaluation ----------
+
+function evalData(): string {
+  return prepareEvalData(FASHION_MNIST_DIR, join(ROOT, 'data'), budget.evalTrainImages, budget.evalTestImages);
+}
+
+interface EvalTarget {
+  name: string;
+  weights: string[];
+  arch: string;
+  width: number;
+  size?: number;
+  knnOnly?: boolean;
+}
+
+async function evaluate(t: EvalTarget): Promise<EvalEntry | null> {
+  const cache = join(EVALS, `${t.name}.json`);
+  if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as EvalEntry;
+  const data = evalData();
+  const size = t.size ?? budget.evalSize;
+  const args = ['eval', ...t.weights, '--arch', t.arch, '--width', String(t.width), '--train', data, '--test', data, '--size', String(size), ...(t.knnOnly ? ['--no-linear'] : ['--linear-epochs', String(budget.linearEpochs)]), '--json'];
+  log(`eval ${t.name}: ${commandLine(args)}`);
+  const res = await runDisco(args, join(LOGS, `eval-${t.name}.log`));
+  if (res.code !== 0) {
+    log(`eval ${t.name}: FAILED (exit ${res.code}; see ${LOGS}/eval-${t.name}.log)`);
+    return null;
+  }
+  const out = JSON.parse(res.stdout) as { knn?: { top1: number; top5: number }; linear?: { top1: number; top5: number }; n_train: number; n_test: number; feature_dim: number };
+  const entry: EvalEntry = {
+    name: t.name,
+    weights: t.weights.join(' '),
+    arch: t.arch,
+    width: t.width,
+    size,
+    knn: out.knn ? { top1: out.knn.top1, top5: out.knn.top5 } : null,
+    linear: out.linear ? { top1: out.linear.top1, top5: out.linear.top5 } : null,
+    nTrain: out.n_train,
+    nTest: out.n_test,
+    featureDim: out.feature_dim,
+    wallSeconds: res.wallSeconds,
+    command: commandLine(args),
+  };
+  writeFileSync(cache, JSON.stringify(entry, null, 2));
+  const pct = (a: { top1: number } | null) => (a ? `${(100 * a.top1).toFixed(2)} %` : '-');
+  log(`eval ${t.name}: kNN ${pct(entry.knn)}, linear ${pct(entry.linear)} (${res.wallSeconds.toFixed(0)} s)`);
+  return entry;
+}
+
+const studentTarget = (name: string, weights: string, knnOnly = false): EvalTarget => ({ name, weights: [weights], arch: student.model, width: student.width, knnOnly });
+
+function teacherOf(): { checkpoint: string; model: string; width: number } {
+  const cfg = JSON.parse(readFileSync(join(runDir('disco'), 'config.json'), 'utf8')) as { teacher: { checkpoint: string; model: string; width: number } };
+  return cfg.teacher;
+}
+
+async function evalReferences(withNativeTeacher: boolean): Promise<void> {
+  await evaluate({ name: 'random-init', weights: ['--random-init', String(student.seed)], arch: student.model, width: student.width });
+  const teacher = teacherOf();
+  await evaluate({ name: 'teacher', weights: [teacher.checkpoint], arch: teacher.model, width: teacher.width });
+  if (withNativeTeacher) await evaluate({ name: 'teacher-32px', weights: [teacher.checkpoint], arch: teacher.model, width: teacher.width, size: 32 });
+}
+
+async function evalRun(spec: RunSpec): Promise<void> {
+  const weights = join(runDir(spec.name), 'export', 'student.safetensors');
+  if (summaryOf(spec.name)?.state === 'DONE' && existsSync(weights)) await evaluate(studentTarget(spec.name, weights));
+}
+
+/** kNN of each epoch's checkpoint (the last epoch is the final student, already evaluated). */
+async function evalEpochs(spec: RunSpec): Promise<void> {
+  const steps = summaryOf(spec.name)?.stepsPerEpoch;
+  if (summaryOf(spec.name)?.state !== 'DONE' || !steps) return;
+  const checkpoints = listCheckpoints(join(runDir(spec.name), 'checkpoints')).filter((c) => c.globalStep % steps === 0);
+  for (const c of checkpoints.slice(0, -1)) {
+    const epoch = c.globalStep / steps;
+    const weights = join(runDir(spec.name), `student-epoch${epoch}.safetensors`);
+    if (!existsSync(weights)) extractStudentBackbone(c.path, weights);
+    await evaluate(studentTarget(`${spec.name}@epoch${epoch}`, weights, true));
+  }
+}
+
+// ---------- results ----------
+
+function cached(name: string): EvalEntry | null {
+  const path = join(EVALS, `${name}.json`);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as EvalEntry) : null;
+}
+
+function collectRun(spec: RunSpec): RunEntry | null {
+  const summary = summaryOf(spec.name);
+  const logFile = join(LOGS, `train-${spec.name}.log`);
+  if (!summary && !existsSync(logFile)) return null;
+  const done = summary?.state === 'DONE';
+  const record = join(runDir(spec.name), 'record.jsonl');
+  const epochs = JSON.parse(readFileSync(budget.config, 'utf8')).trainer.epochs as number;
+  const knnByEpoch: RunEntry['knnByEpoch'] = [];
+  const init = cached('random-init');
+  if (init?.knn) knnByEpoch.push({ epoch: 0, ...init.knn });
+  for (let e = 1; e < epochs; e++) {
+    const k = cached(`${spec.name}@epoch${e}`)?.knn;
+    if (k) knnByEpoch.push({ epoch: e, ...k });
+  }
+  const final = cached(spec.name);
+  if (final?.knn) knnByEpoch.push({ epoch: epochs, ...final.knn });
+  return {
+    name: spec.name,
+    mode: spec.mode,
+    headHidden: headOf(spec),
+    status: done ? 'done' : 'incomplete',
+    ...(done ? {} : { error: existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n') : 'no log' }),
+    trainWallSeconds: trainWall(spec.name),
+    imagesPerSecond: summary?.thisProcess?.imagesPerSecond ?? null,
+    dataWaitFraction: summary?.thisProcess?.dataWaitFraction ?? null,
+    command: commandLine(trainArgs(spec)),
+    curves: existsSync(record) ? readCurves(record) : null,
+    eval: final,
+    knnByEpoch,
+  };
+}
+
+async function hardware(): Promise<Results['hardware']> {
+  const { initBackend } = await import('@disco/tensor');
+  const backend = await initBackend();
+  return {
+    cpus: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    backend: `${backend.name} (tfjs ${backend.tfjsVersion}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}, simd ${backend.simd})`,
+    loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
+  };
+}
+
+async function publish(previous: Results | undefined, phaseDone?: { name: string; wallSeconds: number }): Promise<void> {
+  const resolvedPath = join(runDir('disco'), 'config.json');
+  const phasesDone = (previous?.phases ?? []).filter((p) => p.name !== phaseDone?.name);
+  const results: Results = {
+    budget: budget.name,
+    started: previous?.started ?? new Date(t0).toISOString(),
+    updated: '',
+    phases: phaseDone ? [...phasesDone, phaseDone] : phasesDone,
+    settings: {
+      configFile: budget.config,
+      trainConfig: JSON.parse(readFileSync(budget.config, 'utf8')),
+      resolvedConfig: existsSync(resolvedPath) ? JSON.parse(readFileSync(resolvedPath, 'utf8')) : null,
+      eval: { train: `first ${budget.evalTrainImages} images of ${FASHION_MNIST_DIR} train`, test: `first ${budget.evalTestImages} images of ${FASHION_MNIST_DIR} t10k`, trainImages: budget.evalTrainImages, testImages: budget.evalTestImages, size: budget.evalSize, linearEpochs: budget.linearEpochs, knnK: 200, knnT: 0.1 },
+    },
+    hardware: previous?.hardware ?? (await hardware()),
+    references: Object.fromEntries(['random-init', 'teacher', 'teacher-32px'].map((n) => [n, cached(n)]).filter(([, e]) => e !== null)),
+    runs: Object.fromEntries(budget.runs.map((s) => [s.name, collectRun(s)]).filter(([, r]) => r !== null)),
+  };
+  saveResults(RESULTS, results);
+  await writeReport(results, { markdown: 'docs/reproduction.md', plots: 'docs/repro' });
+  log(`wrote ${RESULTS}, docs/repro/*.png and docs/reproduction.md`);
+}
+
+// ---------- phases ----------
+
+async function runPhase(phase: Phase): Promise<void> {
+  const specs = budget.runs.filter((s) => s.phase === phase);
+  if (phase === 'main') {
+    for (const s of specs) await train(s);
+    await evalReferences(false);
+  } else if (phase !== 'epochs') {
+    for (const s of specs) await train(s);
+  }
+  if (phase === 'epochs') {
+    await evalReferences(true);
+    for (const s of budget.runs) await evalEpochs(s);
+  } else {
+    for (const s of specs) await evalRun(s);
+  }
+}
+
+let previous = loadResults(RESULTS);
+if (previous && previous.budget !== budget.name) previous = undefined;
+if (values['report-only']) {
+  await publish(previous);
+} else {
+  log(`repro, budget ${budget.name}: phases ${phases.join(', ')}; config ${budget.config}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  for (const phase of phases) {
+    const p0 = Date.now();
+    log(`phase ${phase}: start`);
+    await runPhase(phase);
+    const wallSeconds = (Date.now() - p0) / 1000;
+    log(`phase ${phase}: done in ${(wallSeconds / 60).toFixed(1)} min`);
+    await publish(previous, { name: phase, wallSeconds });
+    previous = loadResults(RESULTS);
+  }
+  log(`all phases done in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+}
