@@ -4,8 +4,8 @@ for (const r of ['mocov2', 'disco']) console.log(r, 'queue', queueSpread(`runs/r
 const t0 = Date.now();
 console.log(await embeddingSpreads([
   { name: 'teacher', checkpoint: T, arch: 'resnet18-cifar', width: 0.25 },
-  { name: 'disco/student', checkpoint: 'runs/repro/small/disco/checkpoints/step-0000000192.safetensors', prefix: 'student.', arch: 'resnet18-cifar', width: 0.125 },
-  { name: 'disco/key', checkpoint: 'runs/repro/small/disco/checkpoints/step-0000000192.safetensors', prefix: 'key.', arch: 'resnet18-cifar', width: 0.125 },
-  { name: 'mocov2/student', checkpoint: 'runs/repro/small/mocov2/checkpoints/step-0000000192.safetensors', prefix: 'student.', arch: 'resnet18-cifar', width: 0.125 },
-  { name: 'mocov2/key', checkpoint: 'runs/repro/small/mocov2/checkpoints/step-0000000192.safetensors', prefix: 'key.', arch: 'resnet18-cifar', width: 0.125 },
+  { name: 'disco/student', headHidden: 512, checkpoint: 'runs/repro/small/disco/checkpoints/step-0000000192.safetensors', prefix: 'student.', arch: 'resnet18-cifar', width: 0.125 },
+  { name: 'disco/key', headHidden: 512, checkpoint: 'runs/repro/small/disco/checkpoints/step-0000000192.safetensors', prefix: 'key.', arch: 'resnet18-cifar', width: 0.125 },
+  { name: 'mocov2/student', headHidden: 512, checkpoint: 'runs/repro/small/mocov2/checkpoints/step-0000000192.safetensors', prefix: 'student.', arch: 'resnet18-cifar', width: 0.125 },
+  { name: 'mocov2/key', headHidden: 512, checkpoint: 'runs/repro/small/mocov2/checkpoints/step-0000000192.safetensors', prefix: 'key.', arch: 'resnet18-cifar', width: 0.125 },
 ], 'runs/repro/small/data', 500, 24), (Date.now() - t0) / 1000);

@@ -5,13 +5,11 @@
  * and (b) the 128-d head outputs of the teacher, the final student and its key encoder on
  * held-out test images.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { importCheckpoint, readSafetensors, toFloat32, writeSafetensors, type Encoder, type TensorToWrite } from '@disco/models';
+import { importCheckpoint, readSafetensors, toFloat32, type Module } from '@disco/models';
 import { openIdxDir } from '@disco/augment';
 import { batchesFromDataset, extractFeatures } from '@disco/eval';
 import { initBackend } from '@disco/tensor';
+import { loadFromCheckpoint } from './checkpoint_backbone.ts';
 
 /** Mean cosine over distinct pairs of the rows of `x` [n, d] (rows normalised first). */
 export function meanPairwiseCosine(x: Float32Array, n: number, d: number): number {
@@ -33,19 +31,6 @@ export function queueSpread(checkpoint: string): number {
   return meanPairwiseCosine(toFloat32(q), q.shape[0], q.shape[1]);
 }
 
-/** The encoder (backbone + head) stored under `prefix` (`student.` or `key.`) of a checkpoint. */
-function checkpointEncoder(checkpoint: string, prefix: string, arch: string, width: number): Encoder {
-  const dir = mkdtempSync(join(tmpdir(), 'repro-encoder-'));
-  try {
-    const out = new Map<string, TensorToWrite>();
-    for (const [name, t] of readSafetensors(checkpoint).tensors) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), t);
-    writeSafetensors(join(dir, 'encoder.safetensors'), out);
-    return importCheckpoint(join(dir, 'encoder.safetensors'), { arch, width, target: 'encoder', source: 'disco' }).module;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export interface EmbeddingSource {
   name: string;
   /** A checkpoint and prefix (trainer checkpoint), or a teacher file (MoCo release format). */
@@ -53,6 +38,8 @@ export interface EmbeddingSource {
   prefix?: 'student.' | 'key.';
   arch: string;
   width: number;
+  /** The student head's hidden width (checkpoint sources). */
+  headHidden?: number;
 }
 
 /**
@@ -65,7 +52,9 @@ export async function embeddingSpreads(sources: readonly EmbeddingSource[], data
   const indices = Array.from({ length: Math.min(n, test.length) }, (_, i) => i);
   const out: Record<string, number> = {};
   for (const s of sources) {
-    const enc = s.prefix ? checkpointEncoder(s.checkpoint, s.prefix, s.arch, s.width) : importCheckpoint(s.checkpoint, { arch: s.arch, width: s.width, target: 'encoder' }).module;
+    const enc: Module = s.prefix
+      ? await loadFromCheckpoint(s.checkpoint, { arch: s.arch, width: s.width, prefix: s.prefix, head: { hidden: s.headHidden ?? 2048, embed: 128 } })
+      : importCheckpoint(s.checkpoint, { arch: s.arch, width: s.width, target: 'encoder' }).module;
     try {
       const set = await extractFeatures({ features: (x, opts) => enc.forward(x, opts) }, batchesFromDataset(test, { indices }), { size });
       out[s.name] = meanPairwiseCosine(set.features, set.n, set.dim);

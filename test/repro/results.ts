@@ -64,6 +64,16 @@ export interface Results {
   hardware: { cpus: string; cores: number; memoryGiB: number; node: string; backend: string; loadAverageAtStart: number[] };
   references: Record<string, EvalEntry>;
   runs: Record<string, RunEntry>;
+  /** Collapse diagnostic (test/repro/embedding_spread.ts); absent until the epochs phase ran. */
+  diagnostics?: Diagnostics;
+}
+
+/** Mean pairwise cosine of L2-normalised 128-d embeddings (1 = all the same direction). */
+export interface Diagnostics {
+  images: number;
+  teacher: number;
+  /** Per run, per epoch-end checkpoint: the key queue, the student's and the key encoder's embeddings. */
+  runs: Record<string, { epoch: number; queue: number; student: number; key: number }[]>;
 }
 
 export function loadResults(path: string): Results | undefined {

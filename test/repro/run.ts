@@ -19,7 +19,8 @@ import { commandLine, runDisco } from './disco_cli.ts';
 import { prepareEvalData } from './eval_data.ts';
 import { extractStudentBackbone, listCheckpoints } from './checkpoint_backbone.ts';
 import { readCurves } from './record_curves.ts';
-import { loadResults, saveResults, type EvalEntry, type Results, type RunEntry } from './results.ts';
+import { loadResults, saveResults, type Diagnostics, type EvalEntry, type Results, type RunEntry } from './results.ts';
+import { embeddingSpreads, queueSpread, type EmbeddingSource } from './embedding_spread.ts';
 import { writeReport } from './report.ts';
 
 const PHASES = ['main', 'baselines', 'ablation', 'epochs'] as const;
@@ -167,10 +168,35 @@ async function evalEpochs(spec: RunSpec): Promise<void> {
   const checkpoints = listCheckpoints(join(runDir(spec.name), 'checkpoints')).filter((c) => c.globalStep % steps === 0);
   for (const c of checkpoints.slice(0, -1)) {
     const epoch = c.globalStep / steps;
-    const weights = join(runDir(spec.name), `student-epoch${epoch}.safetensors`);
-    if (!existsSync(weights)) extractStudentBackbone(c.path, weights);
+    const weights = join(runDir(spec.name), `epoch${epoch}-student-backbone.safetensors`);
+    if (!existsSync(weights)) await extractStudentBackbone(c.path, weights, student.model, student.width);
     await evaluate(studentTarget(`${spec.name}@epoch${epoch}`, weights, true));
   }
+}
+
+/** Collapse diagnostic of every finished run at each epoch end (cached in diagnostics.json). */
+async function diagnose(): Promise<void> {
+  const path = join(ROOT, 'diagnostics.json');
+  const images = 500;
+  const diag: Diagnostics = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : { images, teacher: NaN, runs: {} };
+  const teacher = teacherOf();
+  if (!Number.isFinite(diag.teacher)) {
+    diag.teacher = (await embeddingSpreads([{ name: 'teacher', checkpoint: teacher.checkpoint, arch: teacher.model, width: teacher.width }], evalData(), images, budget.evalSize)).teacher;
+  }
+  for (const spec of budget.runs) {
+    const steps = summaryOf(spec.name)?.stepsPerEpoch;
+    if (summaryOf(spec.name)?.state !== 'DONE' || !steps || diag.runs[spec.name]) continue;
+    const rows: Diagnostics['runs'][string] = [];
+    for (const c of listCheckpoints(join(runDir(spec.name), 'checkpoints')).filter((x) => x.globalStep % steps === 0)) {
+      const src = (prefix: 'student.' | 'key.'): EmbeddingSource => ({ name: prefix, checkpoint: c.path, prefix, arch: student.model, width: student.width, headHidden: headOf(spec) });
+      const spread = await embeddingSpreads([src('student.'), src('key.')], evalData(), images, budget.evalSize);
+      rows.push({ epoch: c.globalStep / steps, queue: queueSpread(c.path), student: spread['student.'], key: spread['key.'] });
+    }
+    diag.runs[spec.name] = rows;
+    log(`diagnostic ${spec.name}: ${rows.map((r) => `epoch ${r.epoch} queue ${r.queue.toFixed(3)} student ${r.student.toFixed(3)} key ${r.key.toFixed(3)}`).join('; ')}`);
+    writeFileSync(path, JSON.stringify(diag, null, 2));
+  }
+  writeFileSync(path, JSON.stringify(diag, null, 2));
 }
 
 // ---------- results ----------
@@ -242,6 +268,7 @@ async function publish(previous: Results | undefined, phaseDone?: { name: string
     hardware: previous?.hardware ?? (await hardware()),
     references: Object.fromEntries(['random-init', 'teacher', 'teacher-32px'].map((n) => [n, cached(n)]).filter(([, e]) => e !== null)),
     runs: Object.fromEntries(budget.runs.map((s) => [s.name, collectRun(s)]).filter(([, r]) => r !== null)),
+    ...(existsSync(join(ROOT, 'diagnostics.json')) ? { diagnostics: JSON.parse(readFileSync(join(ROOT, 'diagnostics.json'), 'utf8')) as Diagnostics } : {}),
   };
   saveResults(RESULTS, results);
   await writeReport(results, { markdown: 'docs/reproduction.md', plots: 'docs/repro' });
@@ -261,6 +288,7 @@ async function runPhase(phase: Phase): Promise<void> {
   if (phase === 'epochs') {
     await evalReferences(true);
     for (const s of budget.runs) await evalEpochs(s);
+    await diagnose();
   } else {
     for (const s of specs) await evalRun(s);
   }
