@@ -11,8 +11,10 @@ export interface RunSpec {
   mode: 'mocov2' | 'disco' | 'mse-only' | 'seed';
   /** Set only in the ablation; otherwise the config file's value. */
   headHidden?: number;
+  /** Training seed (student init, plan, augmentation) when not the config file's. */
+  seed?: number;
   /** The phase that trains it (see PHASES in run.ts). */
-  phase: 'main' | 'baselines' | 'ablation';
+  phase: 'main' | 'baselines' | 'ablation' | 'seeds';
 }
 
 export interface Budget {
@@ -42,6 +44,9 @@ function runsFor(headHidden: number, ablation: readonly number[]): RunSpec[] {
     { name: 'seed', mode: 'seed', phase: 'baselines' },
     // The main disco run is the ablation's point at the config's head width.
     ...ablation.filter((h) => h !== headHidden).map((h): RunSpec => ({ name: `disco-h${h}`, mode: 'disco', headHidden: h, phase: 'ablation' })),
+    // A second training seed of the main pair: how far apart two runs of the same mode land.
+    { name: 'mocov2-s1', mode: 'mocov2', seed: 1, phase: 'seeds' },
+    { name: 'disco-s1', mode: 'disco', seed: 1, phase: 'seeds' },
   ];
 }
 

@@ -17,6 +17,8 @@ export const RUN_COLORS: Record<string, string> = {
   seed: '#2ca02c',
   'disco-h128': '#e377c2',
   'disco-h2048': '#8c564b',
+  'mocov2-s1': '#6baed6',
+  'disco-s1': '#fc9272',
 };
 const colorOf = (name: string) => RUN_COLORS[name] ?? '#17becf';
 const pct = (v: number) => `${v.toFixed(1)}`;
@@ -103,7 +105,7 @@ export async function writeCharts(results: Results, dir: string): Promise<string
   if (contrastive.length) contrastive.push({ name: `chance: ln(1+K) = ${Math.log(1 + K).toFixed(2)}`, points: [{ x: 0, y: Math.log(1 + K) }, { x: steps, y: Math.log(1 + K) }], color: '#999999', dashed: true });
   if (contrastive.length) across.push({ kind: 'line', title: 'InfoNCE term (mse-only: computed, not trained on)', xLabel: 'step', yLabel: 'InfoNCE', series: contrastive });
   const distill = runs.map((r) => termSeries(r, 'distill1')).filter((s): s is Series => s !== null);
-  if (distill.length) across.push({ kind: 'line', title: 'distillation MSE, view 1 (batchmean, before λ)', xLabel: 'step', yLabel: '‖t − q‖² per image', series: distill, legend: 'top-right' });
+  if (distill.length) across.push({ kind: 'line', title: 'distillation MSE, view 1 (batchmean, before λ)', xLabel: 'step', yLabel: '‖t − q‖² per image', series: distill });
   await png('losses-by-mode.png', across, 2);
 
   const knn = runs.filter((r) => r.knnByEpoch.length > 1).map((r): Series => ({ name: r.name, points: r.knnByEpoch.map((k) => ({ x: k.epoch, y: 100 * k.top1 })), color: colorOf(r.name), markers: true }));

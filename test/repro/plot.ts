@@ -26,8 +26,8 @@ export interface LineChart {
   /** Fixed y range; default: the data's, padded. */
   yMin?: number;
   yMax?: number;
-  /** Corner of the legend (default bottom-right). */
-  legend?: 'top-right' | 'bottom-right';
+  /** Where the legend goes (default: rows above the plot area). */
+  legend?: 'above' | 'top-right' | 'bottom-right';
 }
 
 export interface BarChart {
@@ -69,9 +69,27 @@ function range(values: readonly number[], lo?: number, hi?: number): [number, nu
   return [lo ?? a - pad, hi ?? b + pad];
 }
 
-const M = { left: 64, right: 16, top: 34, bottom: 46 };
+type Margins = { left: number; right: number; top: number; bottom: number };
+const M: Margins = { left: 64, right: 16, top: 34, bottom: 46 };
+const textWidth = (s: string) => 6.5 * s.length;
+const itemWidth = (name: string) => 38 + textWidth(name);
 
-function axes(w: number, h: number, title: string, xLabel: string, yLabel: string, yTicks: number[], sy: (v: number) => string): string[] {
+/** Legend items laid out left to right in rows no wider than `width`. */
+function legendRows<T extends { name: string }>(items: readonly T[], width: number): T[][] {
+  const rows: T[][] = [[]];
+  let used = 0;
+  for (const it of items) {
+    if (used + itemWidth(it.name) > width && rows[rows.length - 1].length) {
+      rows.push([]);
+      used = 0;
+    }
+    rows[rows.length - 1].push(it);
+    used += itemWidth(it.name);
+  }
+  return rows;
+}
+
+function axes(M: Margins, w: number, h: number, title: string, xLabel: string, yLabel: string, yTicks: number[], sy: (v: number) => string): string[] {
   const out = [
     `<rect x="0" y="0" width="${w}" height="${h}" fill="white"/>`,
     `<text x="${w / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`,
@@ -86,32 +104,49 @@ function axes(w: number, h: number, title: string, xLabel: string, yLabel: strin
   return out;
 }
 
+function legendItem(s: { name: string; color: string; dashed?: boolean }, x: number, y: number): string[] {
+  return [
+    `<line x1="${x}" x2="${x + 20}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+    `<text x="${x + 25}" y="${y + 4}" font-size="11">${esc(s.name)}</text>`,
+  ];
+}
+
 function legend(items: readonly { name: string; color: string; dashed?: boolean }[], x: number, y: number): string[] {
-  const width = 32 + 6.5 * Math.max(...items.map((s) => s.name.length));
+  const width = Math.max(...items.map((s) => itemWidth(s.name))) - 6;
   const box = `<rect x="${x - 6}" y="${y - 10}" width="${width.toFixed(0)}" height="${16 * items.length + 4}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`;
-  return [box, ...items.flatMap((s, i) => [
-    `<line x1="${x}" x2="${x + 20}" y1="${y + 16 * i}" y2="${y + 16 * i}" stroke="${s.color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
-    `<text x="${x + 25}" y="${y + 16 * i + 4}" font-size="11">${esc(s.name)}</text>`,
-  ])];
+  return [box, ...items.flatMap((s, i) => legendItem(s, x, y + 16 * i))];
 }
 
 function lineSvg(c: LineChart, w: number, h: number): string {
+  const colored = c.series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length] }));
+  const place = c.legend ?? 'above';
+  const rows = place === 'above' ? legendRows(colored, w - M.left - M.right) : [];
+  const m: Margins = { ...M, top: M.top + 18 * rows.length };
   const xs = c.series.flatMap((s) => s.points.map((p) => p.x));
   const ys = c.series.flatMap((s) => s.points.map((p) => p.y));
   const [x0, x1] = range(xs);
   const [y0, y1] = range(ys, c.yMin, c.yMax);
-  const px = (v: number) => (M.left + ((v - x0) / (x1 - x0)) * (w - M.left - M.right)).toFixed(1);
-  const py = (v: number) => (h - M.bottom - ((v - y0) / (y1 - y0)) * (h - M.top - M.bottom)).toFixed(1);
-  const out = axes(w, h, c.title, c.xLabel, c.yLabel, niceTicks(y0, y1), py);
-  for (const t of niceTicks(x0, x1, 6)) out.push(`<text x="${px(t)}" y="${h - M.bottom + 15}" text-anchor="middle" font-size="11">${fmt(t)}</text>`);
-  const colored = c.series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length] }));
+  const px = (v: number) => (m.left + ((v - x0) / (x1 - x0)) * (w - m.left - m.right)).toFixed(1);
+  const py = (v: number) => (h - m.bottom - ((v - y0) / (y1 - y0)) * (h - m.top - m.bottom)).toFixed(1);
+  const out = axes(m, w, h, c.title, c.xLabel, c.yLabel, niceTicks(y0, y1), py);
+  for (const t of niceTicks(x0, x1, 6)) out.push(`<text x="${px(t)}" y="${h - m.bottom + 15}" text-anchor="middle" font-size="11">${fmt(t)}</text>`);
   for (const s of colored) {
     const pts = s.points.filter((p) => Number.isFinite(p.y));
     out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map((p) => `${px(p.x)},${py(p.y)}`).join(' ')}"/>`);
     if (s.markers) for (const p of pts) out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3.5" fill="${s.color}"/>`);
   }
-  const legendW = 38 + 6.5 * Math.max(...colored.map((s) => s.name.length));
-  out.push(...legend(colored, w - M.right - legendW, c.legend === 'top-right' ? M.top + 16 : h - M.bottom - 16 * colored.length - 4));
+  if (place === 'above') {
+    rows.forEach((row, r) => {
+      let x = m.left + 4;
+      for (const it of row) {
+        out.push(...legendItem(it, x, M.top + 6 + 18 * r));
+        x += itemWidth(it.name);
+      }
+    });
+  } else {
+    const legendW = Math.max(...colored.map((s) => itemWidth(s.name)));
+    out.push(...legend(colored, w - m.right - legendW, place === 'top-right' ? m.top + 16 : h - m.bottom - 16 * colored.length - 4));
+  }
   return out.join('\n');
 }
 
@@ -119,7 +154,7 @@ function barSvg(c: BarChart, w: number, h: number): string {
   const values = c.measures.flatMap((m) => m.values.filter((v): v is number => v !== null));
   const [y0, y1] = range([...values, 0], c.yMin ?? 0, c.yMax);
   const py = (v: number) => (h - M.bottom - ((v - y0) / (y1 - y0)) * (h - M.top - M.bottom)).toFixed(1);
-  const out = axes(w, h, c.title, '', c.yLabel, niceTicks(y0, y1), py);
+  const out = axes(M, w, h, c.title, '', c.yLabel, niceTicks(y0, y1), py);
   const groupW = (w - M.left - M.right) / c.categories.length;
   const barW = (groupW * 0.8) / c.measures.length;
   const format = c.format ?? fmt;

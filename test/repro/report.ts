@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, dirname } from 'node:path';
 import { writeCharts } from './charts.ts';
 import type { Accuracy, EvalEntry, Results, RunEntry } from './results.ts';
+import { BUDGETS } from './budgets.ts';
 
 const pct = (a: Accuracy | null | undefined, k: 'top1' | 'top5' = 'top1') => (a ? (100 * a[k]).toFixed(2) : '–');
 const secs = (s: number | null | undefined) => (s === null || s === undefined ? '–' : s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
@@ -55,6 +56,15 @@ function headline(res: Results): string[] {
     if (r) line += ` Initial weights (random init): ${pct(r)} %.`;
     out.push(line);
   }
+  const [m1, d1] = [res.runs['mocov2-s1']?.eval, res.runs['disco-s1']?.eval];
+  if (m1 && d1) {
+    const both = (k: 'knn' | 'linear') => {
+      const spread = Math.max(Math.abs(m1[k]!.top1 - mo[k]!.top1), Math.abs(d1[k]!.top1 - di[k]!.top1));
+      const mean = (a: EvalEntry, b: EvalEntry) => (50 * (a[k]!.top1 + b[k]!.top1)).toFixed(2);
+      return `${k === 'knn' ? 'kNN' : 'linear'}: MoCo-v2 ${pct(m1[k])} %, DisCo ${pct(d1[k])} % (two-seed means ${mean(mo, m1)} vs ${mean(di, d1)} %; the two seeds of one mode differ by up to ${(100 * spread).toFixed(2)} points)`;
+    };
+    out.push(`- **Second training seed** (seed 1; its own initial weights: kNN ${pct(res.references['random-init-s1']?.knn)} %, linear ${pct(res.references['random-init-s1']?.linear)} %): ${both('knn')}; ${both('linear')}.`);
+  }
   return out;
 }
 
@@ -62,6 +72,29 @@ function totalWall(res: Results): number {
   const runs = Object.values(res.runs);
   const evals = [...Object.values(res.references), ...runs.map((r) => r.eval).filter((e): e is EvalEntry => e !== null)];
   return runs.reduce((s, r) => s + (r.trainWallSeconds ?? 0), 0) + evals.reduce((s, e) => s + e.wallSeconds, 0);
+}
+
+/** The `full` budget's settings and its expected wall time at this run's measured speeds. */
+function fullBudget(res: Results): string[] {
+  if (res.budget === 'full' || !existsSync('test/repro/full.json')) return [];
+  const full = JSON.parse(readFileSync('test/repro/full.json', 'utf8')) as { trainer: Record<string, number>; algo: Record<string, number> };
+  const images = full.trainer.limitImages * full.trainer.epochs;
+  const runs = Object.values(res.runs).filter((r) => r.imagesPerSecond);
+  const teacherRuns = runs.filter((r) => r.mode !== 'mocov2');
+  const ipsTeacher = teacherRuns.reduce((s, r) => s + r.imagesPerSecond!, 0) / Math.max(1, teacherRuns.length);
+  const ipsMoco = res.runs.mocov2?.imagesPerSecond ?? null;
+  const mocoRuns = BUDGETS.full.runs.filter((r) => r.mode === 'mocov2').length;
+  const otherRuns = BUDGETS.full.runs.length - mocoRuns;
+  const hours = ipsMoco && ipsTeacher ? (mocoRuns * (images / ipsMoco) + otherRuns * (images / ipsTeacher)) / 3600 : null;
+  return [
+    '## The `full` budget (for a longer session)',
+    '',
+    `\`npm run repro -- --budget full\` trains with [\`test/repro/full.json\`](../test/repro/full.json): the first ${full.trainer.limitImages} images (the teacher's own training images) × ${full.trainer.epochs} epochs = ${images} images per run (${Math.floor(full.trainer.limitImages / full.trainer.batchSize) * full.trainer.epochs} steps of ${full.trainer.batchSize}), K = ${full.algo.k}, student head hidden ${full.algo.headHidden} (the paper's), everything else as above; evaluation on 10,000 labelled train / 10,000 test images with a 100-epoch linear probe.`,
+    hours
+      ? `At this run's measured speeds (MoCo-v2 ${ipsMoco!.toFixed(1)} img/s, teacher-fed modes ${ipsTeacher.toFixed(1)} img/s on average) its ${BUDGETS.full.runs.length} training runs need about ${hours.toFixed(1)} h on this machine, plus about an hour of evaluation; it resumes where it stopped (\`runs/repro/full/\`), so it can be spread over sessions (\`--phases\` picks parts). Like this one, it trains a second seed of MoCo-v2 and DisCo only; more seeds per mode are needed before a difference of a few points means anything.`
+      : '',
+    '',
+  ];
 }
 
 export async function writeReport(res: Results, paths: { markdown: string; plots: string }): Promise<void> {
@@ -100,6 +133,7 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
     refRow('random init (the students\' initial weights)', res.references['random-init']),
     refRow(`teacher (bundled, at ${ev.size} px as in distillation)`, res.references.teacher),
     ...(res.references['teacher-32px'] ? [refRow('teacher at 32 px (its training size)', res.references['teacher-32px'])] : []),
+    ...(res.references['random-init-s1'] ? [refRow('random init, seed 1 (initial weights of the -s1 runs)', res.references['random-init-s1'])] : []),
     ...mainRuns.map(runRow),
     '',
     ...img('accuracy.png', 'accuracy bars'),
@@ -123,6 +157,18 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
       : '_Not evaluated yet._',
     '',
     ...img('knn-vs-epoch.png', 'kNN vs epoch'),
+    '### Collapse diagnostic',
+    '',
+    res.diagnostics
+      ? [
+          `Mean pairwise cosine similarity of L2-normalised 128-d embeddings (1 = every embedding points the same way, and InfoNCE then sits at its chance value ln(1+K) = ${Math.log(1 + Number(cfg.algo.k)).toFixed(2)}): the key **queue** stored in each epoch-end checkpoint (exactly the negatives InfoNCE used), and the head outputs of the **student** (query) and **key** (momentum) encoders on the first ${res.diagnostics.images} test images, BatchNorm in eval mode (\`test/repro/embedding_spread.ts\`). The teacher's embeddings on the same images: **${res.diagnostics.teacher.toFixed(3)}**.`,
+          '',
+          '| run | epoch | queue | student | key encoder |',
+          '|---|---|---|---|---|',
+          ...Object.entries(res.diagnostics.runs).flatMap(([name, rows]) => rows.map((r) => `| ${name} | ${r.epoch} | ${r.queue.toFixed(3)} | ${r.student.toFixed(3)} | ${r.key.toFixed(3)} |`)),
+        ].join('\n')
+      : '_Not measured yet._',
+    '',
     '### Loss curves',
     '',
     'From each run\'s record (`runs/repro/<budget>/<run>/record.jsonl`, one line per trained batch), binned. Per-epoch means:',
@@ -135,7 +181,7 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
     ...runs.flatMap((r) => img(`loss-${r.name}.png`, `loss curves of ${r.name}`)),
     '## Caveats',
     '',
-    `- One training run per row (seed ${cfg.trainer.seed}). The ± intervals above cover only the sampling of ${ev.testImages} test images, not the spread between training seeds, which at this size is likely larger.`,
+    `- One training run per row (seed ${cfg.trainer.seed}; the \`-s1\` rows repeat MoCo-v2 and DisCo with seed 1). The ± intervals above cover only the sampling of ${ev.testImages} test images, not the spread between training seeds, which the \`-s1\` rows show is larger at this size.`,
     `- The budget is tiny: ${cfg.trainer.limitImages} images × ${cfg.trainer.epochs} epochs = ${res.runs.mocov2?.curves?.steps ?? '?'} steps of ${cfg.trainer.batchSize} images per run, against the paper's 200 ImageNet epochs. MoCo-style training has barely started at this length; the numbers test the pipeline and the direction of the effect, not the paper's magnitudes.`,
     `- The teacher is small and weak: it is ${res.references.teacher?.knn && res.references['random-init']?.knn ? `${(100 * (res.references.teacher.knn.top1 - res.references['random-init'].knn.top1)).toFixed(2)} kNN points` : '? points'} above the student's random initial weights (a different, wider network, so this compares architectures too). The paper's teachers are ResNet-50/101/152 at 67–71 % ImageNet linear top-1.`,
     '',
@@ -149,7 +195,7 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
     '',
     '## Exact commands',
     '',
-    '`disco` is `node services/cli/bin/disco.mjs` (or `npm run disco --`). The whole set: `npm run repro` (`-- --budget small` is the default; `--phases main,baselines,ablation,epochs`; `--report-only` rewrites this page from the cached runs). What it ran:',
+    '`disco` is `node services/cli/bin/disco.mjs` (or `npm run disco --`). The whole set: `npm run repro` (`-- --budget small` is the default; `--phases main,baselines,ablation,seeds,epochs`; `--report-only` rewrites this page from the cached runs). What it ran:',
     '',
     '```sh',
     ...runs.map((r) => r.command),
@@ -159,11 +205,12 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
     '',
     'The evaluation folder `runs/repro/<budget>/data` holds the first N train / test images of Debian\'s Fashion-MNIST as IDX (`test/repro/eval_data.ts` writes it).',
     '',
+    ...fullBudget(res),
     '## Hardware and wall time',
     '',
     `${res.hardware.cpus}, ${res.hardware.cores} cores (shared with other jobs: load average ${res.hardware.loadAverageAtStart.join(' / ')} at the start), ${res.hardware.memoryGiB} GiB, Node ${res.hardware.node}, backend ${res.hardware.backend}, no GPU.`,
     `Sum of the wall times above (training + evaluations): ${secs(totalWall(res))}. Per phase of the last invocation: ${res.phases.map((p) => `${p.name} ${secs(p.wallSeconds)}`).join(', ') || '–'}.`,
     '',
   ].join('\n');
-  writeFileSync(paths.markdown, md);
+  writeFileSync(paths.markdown, md.replaceAll(`${process.cwd()}/`, ''));
 }

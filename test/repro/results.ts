@@ -32,6 +32,8 @@ export interface RunEntry {
   name: string;
   mode: string;
   headHidden: number;
+  /** Training seed: student init, plan, augmentation. */
+  seed: number;
   /** `incomplete`: no finished summary (still running, stopped, or failed: see `error`). */
   status: 'done' | 'incomplete';
   /** The last lines of the run's log when it did not finish. */

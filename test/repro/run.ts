@@ -1,5 +1,5 @@
 /**
- * `npm run repro [-- --budget small|full] [--phases main,baselines,ablation,epochs] [--report-only]`
+ * `npm run repro [-- --budget small|full] [--phases main,baselines,ablation,seeds,epochs] [--report-only]`
  *
  * The paper's claim in miniature on Fashion-MNIST: the same small student trained with
  * MoCo-v2, DisCo (from the bundled teacher), MSE-only and SEED, plus DisCo's head-width
@@ -12,7 +12,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUDGETS, FASHION_MNIST_DIR, type Budget, type RunSpec } from './budgets.ts';
 import { commandLine, runDisco } from './disco_cli.ts';
@@ -23,7 +23,7 @@ import { loadResults, saveResults, type Diagnostics, type EvalEntry, type Result
 import { embeddingSpreads, queueSpread, type EmbeddingSource } from './embedding_spread.ts';
 import { writeReport } from './report.ts';
 
-const PHASES = ['main', 'baselines', 'ablation', 'epochs'] as const;
+const PHASES = ['main', 'baselines', 'ablation', 'seeds', 'epochs'] as const;
 type Phase = (typeof PHASES)[number];
 
 const { values } = parseArgs({
@@ -59,6 +59,9 @@ function log(line: string): void {
 const runDir = (name: string) => join(ROOT, name);
 const runName = (spec: RunSpec) => `repro-${budget.name}-${spec.name}`;
 const headOf = (spec: RunSpec) => spec.headHidden ?? budget.headHidden;
+const seedOf = (spec: RunSpec) => spec.seed ?? student.seed;
+/** The reference evaluation of a seed's initial student weights. */
+const initName = (seed: number) => (seed === student.seed ? 'random-init' : `random-init-s${seed}`);
 
 function trainArgs(spec: RunSpec): string[] {
   return [
@@ -66,6 +69,7 @@ function trainArgs(spec: RunSpec): string[] {
     '--config', budget.config,
     '--algo.mode', spec.mode,
     ...(spec.headHidden === undefined ? [] : ['--algo.head-hidden', String(spec.headHidden)]),
+    ...(spec.seed === undefined ? [] : ['--trainer.seed', String(spec.seed)]),
     '--trainer.run', runName(spec),
     '--trainer.run-dir', runDir(spec.name),
   ];
@@ -149,11 +153,15 @@ function teacherOf(): { checkpoint: string; model: string; width: number } {
   return cfg.teacher;
 }
 
+async function evalInit(seed: number): Promise<void> {
+  await evaluate({ name: initName(seed), weights: ['--random-init', String(seed)], arch: student.model, width: student.width });
+}
+
 async function evalReferences(withNativeTeacher: boolean): Promise<void> {
-  await evaluate({ name: 'random-init', weights: ['--random-init', String(student.seed)], arch: student.model, width: student.width });
+  await evalInit(student.seed);
   const teacher = teacherOf();
-  await evaluate({ name: 'teacher', weights: [teacher.checkpoint], arch: teacher.model, width: teacher.width });
-  if (withNativeTeacher) await evaluate({ name: 'teacher-32px', weights: [teacher.checkpoint], arch: teacher.model, width: teacher.width, size: 32 });
+  await evaluate({ name: 'teacher', weights: [relative(process.cwd(), teacher.checkpoint)], arch: teacher.model, width: teacher.width });
+  if (withNativeTeacher) await evaluate({ name: 'teacher-32px', weights: [relative(process.cwd(), teacher.checkpoint)], arch: teacher.model, width: teacher.width, size: 32 });
 }
 
 async function evalRun(spec: RunSpec): Promise<void> {
@@ -214,7 +222,7 @@ function collectRun(spec: RunSpec): RunEntry | null {
   const record = join(runDir(spec.name), 'record.jsonl');
   const epochs = JSON.parse(readFileSync(budget.config, 'utf8')).trainer.epochs as number;
   const knnByEpoch: RunEntry['knnByEpoch'] = [];
-  const init = cached('random-init');
+  const init = cached(initName(seedOf(spec)));
   if (init?.knn) knnByEpoch.push({ epoch: 0, ...init.knn });
   for (let e = 1; e < epochs; e++) {
     const k = cached(`${spec.name}@epoch${e}`)?.knn;
@@ -226,6 +234,7 @@ function collectRun(spec: RunSpec): RunEntry | null {
     name: spec.name,
     mode: spec.mode,
     headHidden: headOf(spec),
+    seed: seedOf(spec),
     status: done ? 'done' : 'incomplete',
     ...(done ? {} : { error: existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n') : 'no log' }),
     trainWallSeconds: trainWall(spec.name),
@@ -266,7 +275,7 @@ async function publish(previous: Results | undefined, phaseDone?: { name: string
       eval: { train: `first ${budget.evalTrainImages} images of ${FASHION_MNIST_DIR} train`, test: `first ${budget.evalTestImages} images of ${FASHION_MNIST_DIR} t10k`, trainImages: budget.evalTrainImages, testImages: budget.evalTestImages, size: budget.evalSize, linearEpochs: budget.linearEpochs, knnK: 200, knnT: 0.1 },
     },
     hardware: previous?.hardware ?? (await hardware()),
-    references: Object.fromEntries(['random-init', 'teacher', 'teacher-32px'].map((n) => [n, cached(n)]).filter(([, e]) => e !== null)),
+    references: Object.fromEntries(['random-init', ...new Set(budget.runs.map((r) => initName(seedOf(r))))].concat(['teacher', 'teacher-32px']).map((n) => [n, cached(n)]).filter(([, e]) => e !== null)),
     runs: Object.fromEntries(budget.runs.map((s) => [s.name, collectRun(s)]).filter(([, r]) => r !== null)),
     ...(existsSync(join(ROOT, 'diagnostics.json')) ? { diagnostics: JSON.parse(readFileSync(join(ROOT, 'diagnostics.json'), 'utf8')) as Diagnostics } : {}),
   };
@@ -284,6 +293,7 @@ async function runPhase(phase: Phase): Promise<void> {
     await evalReferences(false);
   } else if (phase !== 'epochs') {
     for (const s of specs) await train(s);
+    for (const seed of new Set(specs.map(seedOf))) await evalInit(seed);
   }
   if (phase === 'epochs') {
     await evalReferences(true);

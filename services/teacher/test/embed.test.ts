@@ -66,7 +66,7 @@ async function startTiny(bnMode: 'eval' | 'batch'): Promise<{ handle: TeacherHan
   const config = loadConfig(discoConfigSchema, {
     env: {},
     overrides: {
-      teacher: { host: '127.0.0.1', port: 0, metricsPort: 0, model: 'resnet18-cifar', width: 0.125, headHidden: 32, embedDim: 16, seed: 11, bnMode },
+      teacher: { host: '127.0.0.1', port: 0, metricsPort: 0, model: 'resnet18-cifar', width: 0.125, headHidden: 32, embedDim: 16, seed: 11, bnMode, engine: 'tfjs' },
       drain: { graceMs: 2000 },
     },
   });

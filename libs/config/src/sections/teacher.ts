@@ -15,7 +15,7 @@ export const teacherSection = z.strictObject({
   bnMode: z.enum(['eval', 'batch']).default('eval').describe('BatchNorm: running statistics (eval) or batch statistics (batch)'),
   engine: z
     .enum(['auto', 'tfjs', 'onnx'])
-    .default('tfjs')
+    .default('auto')
     .describe("inference engine: tfjs, onnx (onnxruntime-node, an optional dependency; eval BN only) or auto (onnx when installed and bnMode is eval, else tfjs)"),
   maxImagesPerForward: z.number().int().min(1).default(256).describe('largest forward pass; bigger views are split (eval mode only)'),
 });
