@@ -3,21 +3,9 @@
  * keyed by (seed, step), so the RNG state is exactly `{seed, step}`: a restored trainer draws
  * the same numbers as an uninterrupted one, on every backend (no tfjs random ops involved).
  */
-import { InitRng } from '@disco/models';
+import { InitRng, mixSeed } from '@disco/models';
 
 export const STEP_RNG_ALGORITHM = 'mulberry32(splitmix32(seed, step, stream))';
-
-/** splitmix32-style mix of a few 32-bit words into one seed. */
-function mix(...words: number[]): number {
-  let h = 0x9e3779b9;
-  for (const w of words) {
-    h = (h + (w >>> 0) + 0x9e3779b9) >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h;
-}
 
 /** Streams of the step RNG, so that adding a new draw never shifts an existing one. */
 export const RNG_STREAMS = { shuffle: 1, queueInit: 2 } as const;
@@ -25,7 +13,7 @@ export const RNG_STREAMS = { shuffle: 1, queueInit: 2 } as const;
 /** A generator for one (seed, step, stream). `step` may exceed 2³² (split into two words). */
 export function stepRng(seed: number, step: number, stream: number): InitRng {
   const hi = Math.floor(step / 4294967296);
-  return new InitRng(mix(seed, step >>> 0, hi, stream));
+  return new InitRng(mixSeed([seed, step >>> 0, hi, stream]));
 }
 
 /** A uniform random permutation of 0…n−1 (Fisher–Yates). */

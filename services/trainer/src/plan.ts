@@ -6,6 +6,7 @@
  */
 import { toWireParams, type PlanSpec, type PlannedBatch } from '@disco/dataplane';
 import { MOCO_V2_AUGMENT } from '@disco/augment';
+import { InitRng, mixSeed } from '@disco/models';
 
 export interface PlanOptions {
   run: string;
@@ -23,39 +24,15 @@ export class PlanError extends Error {
   override name = 'PlanError';
 }
 
-/** 32-bit mix of a few words (splitmix32 finaliser per word). */
-function mix(...words: number[]): number {
-  let h = 0x243f6a88;
-  for (const w of words) {
-    h = (h + (w >>> 0) + 0x9e3779b9) >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h;
-}
-
-/** mulberry32: uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const PLAN_RNG = 'fisher-yates(mulberry32(mix(seed, epoch)))';
 
 /** The image order of epoch `epoch`: a permutation of 0…n−1 (Fisher–Yates). */
 export function epochPermutation(seed: number, epoch: number, n: number): Uint32Array {
-  const next = mulberry32(mix(seed, epoch, 0x504c414e)); // 'PLAN'
+  const rng = new InitRng(mixSeed([seed, epoch, 0x504c414e], 0x243f6a88)); // 'PLAN'
   const p = new Uint32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
+    const j = Math.floor(rng.uniform() * (i + 1));
     const t = p[i];
     p[i] = p[j];
     p[j] = t;

@@ -35,6 +35,22 @@ export class InitRng {
   }
 }
 
+/**
+ * Mixes 32-bit words into one seed (the splitmix32 finaliser applied per word), e.g. a run seed
+ * and a step or epoch, so each combination keys its own `InitRng` stream. `start` separates
+ * families of streams that must never collide.
+ */
+export function mixSeed(words: readonly number[], start = 0x9e3779b9): number {
+  let h = start >>> 0;
+  for (const w of words) {
+    h = (h + (w >>> 0) + 0x9e3779b9) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}
+
 function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
