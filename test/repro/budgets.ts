@@ -36,7 +36,7 @@ export interface Budget {
 /** Debian's dataset-fashion-mnist: 60,000 train / 10,000 test images, IDX. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
-function runsFor(headHidden: number, ablation: readonly number[]): RunSpec[] {
+function runsFor(headHidden: number, ablation: readonly number[], extraSeeds: readonly number[]): RunSpec[] {
   return [
     { name: 'mocov2', mode: 'mocov2', phase: 'main' },
     { name: 'disco', mode: 'disco', phase: 'main' },
@@ -44,9 +44,12 @@ function runsFor(headHidden: number, ablation: readonly number[]): RunSpec[] {
     { name: 'seed', mode: 'seed', phase: 'baselines' },
     // The main disco run is the ablation's point at the config's head width.
     ...ablation.filter((h) => h !== headHidden).map((h): RunSpec => ({ name: `disco-h${h}`, mode: 'disco', headHidden: h, phase: 'ablation' })),
-    // A second training seed of the main pair: how far apart two runs of the same mode land.
-    { name: 'mocov2-s1', mode: 'mocov2', seed: 1, phase: 'seeds' },
-    { name: 'disco-s1', mode: 'disco', seed: 1, phase: 'seeds' },
+    // More training seeds of the main pair: how far apart two runs of the same mode land, and
+    // the paired (same seed: same initial weights, plan and augmentation) DisCo − MoCo-v2 difference.
+    ...extraSeeds.flatMap((seed): RunSpec[] => [
+      { name: `mocov2-s${seed}`, mode: 'mocov2', seed, phase: 'seeds' },
+      { name: `disco-s${seed}`, mode: 'disco', seed, phase: 'seeds' },
+    ]),
   ];
 }
 
@@ -59,7 +62,7 @@ export const BUDGETS: Readonly<Record<Budget['name'], Budget>> = {
     evalSize: 24,
     linearEpochs: 30,
     headHidden: 512,
-    runs: runsFor(512, [128, 512, 2048]),
+    runs: runsFor(512, [128, 512, 2048], [1, 2, 3, 4]),
   },
   full: {
     name: 'full',
@@ -69,6 +72,6 @@ export const BUDGETS: Readonly<Record<Budget['name'], Budget>> = {
     evalSize: 24,
     linearEpochs: 100,
     headHidden: 2048,
-    runs: runsFor(2048, [128, 512, 2048]),
+    runs: runsFor(2048, [128, 512, 2048], [1]),
   },
 };

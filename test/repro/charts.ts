@@ -2,9 +2,11 @@
  * The reproduction's plots, from results.json: accuracy bars, the head-width ablation, loss
  * curves per run and across modes, and kNN vs epoch. Returns the PNG files it wrote.
  */
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeChartPng, type Chart, type Series } from './plot.ts';
 import type { EvalEntry, Results, RunEntry } from './results.ts';
+import { seedRows } from './seed_rows.ts';
 
 /** Fixed colours per run, so every plot shows a mode in the same colour. */
 export const RUN_COLORS: Record<string, string> = {
@@ -81,7 +83,10 @@ export async function writeCharts(results: Results, dir: string): Promise<string
     await writeChartPng(join(dir, file), charts, { cols });
     written.push(file);
   };
-  const runs = Object.values(results.runs);
+  const all = Object.values(results.runs);
+  const baseSeed = Math.min(...all.map((r) => r.seed));
+  /** The base seed's runs (the other seeds appear only in the per-seed chart and kNN vs epoch). */
+  const runs = all.filter((r) => r.seed === baseSeed);
   const run = (n: string) => results.runs[n] ?? null;
   const refs = results.references;
   const main = [
@@ -96,6 +101,25 @@ export async function writeCharts(results: Results, dir: string): Promise<string
     await png('ablation-head.png', [accuracyBars('DisCo student head hidden width (distilling bottleneck)', [{ label: 'MoCo-v2', entry: run('mocov2')?.eval ?? null }, ...ablation.map((r) => ({ label: `DisCo h${r.headHidden}`, entry: r.eval }))])]);
   }
 
+  const seeds = seedRows(results);
+  if (seeds.length > 1) {
+    const bars = (k: 'knn' | 'linear'): Chart => ({
+      kind: 'bar',
+      title: `${k === 'knn' ? 'kNN' : 'linear probe'} top-1 per training seed`,
+      yLabel: 'top-1 accuracy (%)',
+      categories: seeds.map((r) => `seed ${r.seed}`),
+      measures: [
+        { name: 'initial weights', values: seeds.map((r) => 100 * r.init![k]!.top1), color: colorOf('random-init') },
+        { name: 'MoCo-v2', values: seeds.map((r) => 100 * r.mocov2![k]!.top1), color: colorOf('mocov2') },
+        { name: 'DisCo', values: seeds.map((r) => 100 * r.disco![k]!.top1), color: colorOf('disco') },
+      ],
+      yMin: 0,
+      yMax: 100,
+      format: pct,
+    });
+    await png('seeds.png', [bars('knn'), bars('linear')], 2);
+  }
+
   for (const r of runs.filter((x) => x.curves)) await png(`loss-${r.name}.png`, runLossCharts(r), 2);
 
   const across: Chart[] = [];
@@ -108,12 +132,14 @@ export async function writeCharts(results: Results, dir: string): Promise<string
   if (distill.length) across.push({ kind: 'line', title: 'distillation MSE, view 1 (batchmean, before λ)', xLabel: 'step', yLabel: '‖t − q‖² per image', series: distill });
   await png('losses-by-mode.png', across, 2);
 
-  const knn = runs.filter((r) => r.knnByEpoch.length > 1).map((r): Series => ({ name: r.name, points: r.knnByEpoch.map((k) => ({ x: k.epoch, y: 100 * k.top1 })), color: colorOf(r.name), markers: true }));
+  const knn = all.filter((r) => r.knnByEpoch.length > 2).map((r): Series => ({ name: r.name, points: r.knnByEpoch.map((k) => ({ x: k.epoch, y: 100 * k.top1 })), color: colorOf(r.name), markers: true }));
   if (knn.length) {
     const teacher = refs.teacher?.knn;
     const epochs = Math.max(...knn.flatMap((s) => s.points.map((p) => p.x)));
     if (teacher) knn.push({ name: 'teacher', points: [{ x: 0, y: 100 * teacher.top1 }, { x: epochs, y: 100 * teacher.top1 }], color: colorOf('teacher'), dashed: true });
     await png('knn-vs-epoch.png', [{ kind: 'line', title: 'kNN top-1 of the student after each epoch (epoch 0 = initial weights)', xLabel: 'epoch', yLabel: 'kNN top-1 (%)', series: knn }]);
   }
+  // Plots of runs no longer shown (e.g. an earlier layout) would linger beside the report.
+  for (const f of readdirSync(dir)) if (/^loss-.*\.png$/.test(f) && !written.includes(f)) rmSync(join(dir, f));
   return written;
 }

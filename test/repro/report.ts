@@ -8,6 +8,7 @@ import { relative, dirname } from 'node:path';
 import { writeCharts } from './charts.ts';
 import type { Accuracy, EvalEntry, Results, RunEntry } from './results.ts';
 import { BUDGETS } from './budgets.ts';
+import { seedRows, type SeedRow } from './seed_rows.ts';
 
 const pct = (a: Accuracy | null | undefined, k: 'top1' | 'top5' = 'top1') => (a ? (100 * a[k]).toFixed(2) : '–');
 const secs = (s: number | null | undefined) => (s === null || s === undefined ? '–' : s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
@@ -27,6 +28,31 @@ function runRow(r: RunEntry): string {
   return row(label, r.eval, [String(r.headHidden), secs(r.trainWallSeconds), r.imagesPerSecond ? r.imagesPerSecond.toFixed(1) : '–', r.eval ? secs(r.eval.wallSeconds) : '–']);
 }
 
+function meanSd(xs: readonly number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : NaN;
+  return { mean, sd };
+}
+
+const ms = (xs: readonly number[], sign = false) => {
+  const { mean, sd } = meanSd(xs.map((x) => 100 * x));
+  const m = sign ? signed(mean) : mean.toFixed(2);
+  return Number.isFinite(sd) ? `${m} ± ${sd.toFixed(2)}` : m;
+};
+
+/** The across-seeds sentence: paired DisCo − MoCo-v2 differences. */
+function acrossSeeds(rows: readonly SeedRow[]): string[] {
+  if (rows.length < 2) return [];
+  const parts = (['knn', 'linear'] as const).map((k) => {
+    const d = rows.map((r) => 100 * (r.disco![k]!.top1 - r.mocov2![k]!.top1));
+    const { mean, sd } = meanSd(d);
+    const se = sd / Math.sqrt(d.length);
+    const wins = d.filter((x) => x > 0).length;
+    return `${k === 'knn' ? 'kNN' : 'linear probe'} ${signed(mean)} points (sd ${sd.toFixed(2)} over seeds, standard error ${se.toFixed(2)}; DisCo ahead in ${wins} of ${d.length} seeds)`;
+  });
+  return [`- **Across ${rows.length} training seeds** (each seed: the same initial weights, plan and augmentation for both modes), DisCo − MoCo-v2 top-1: ${parts.join('; ')}. Per-seed numbers in "Training seeds" below.`];
+}
+
 /** The headline sentences, computed from the numbers. */
 function headline(res: Results): string[] {
   const mo = res.runs.mocov2?.eval;
@@ -35,7 +61,8 @@ function headline(res: Results): string[] {
   const ri = res.references['random-init'];
   if (!mo || !di) return ['The main comparison (MoCo-v2 vs DisCo) has not finished yet.'];
   const n = di.nTest;
-  const out: string[] = [];
+  const out: string[] = [...acrossSeeds(seedRows(res))];
+  if (out.length) out.push('- Seed 0 in detail:');
   for (const k of ['knn', 'linear'] as const) {
     const [m, d] = [mo[k], di[k]];
     if (!m || !d) continue;
@@ -45,7 +72,7 @@ function headline(res: Results): string[] {
     const ci = 100 * Math.SQRT2 * ci95((d.top1 + m.top1) / 2, n);
     const name = k === 'knn' ? 'kNN' : 'linear-probe';
     const verdict = Math.abs(delta) <= ci ? 'within test-set noise' : delta > 0 ? 'DisCo better' : 'MoCo-v2 better';
-    let line = `- **${name} top-1**: MoCo-v2 ${pct(m)} %, DisCo ${pct(d)} % (${signed(delta)} points, ±${ci.toFixed(2)} = 95 % test-sampling interval of the difference on ${n} images: ${verdict}).`;
+    let line = `${out.length ? '  ' : ''}- **${name} top-1**: MoCo-v2 ${pct(m)} %, DisCo ${pct(d)} % (${signed(delta)} points, ±${ci.toFixed(2)} = 95 % test-sampling interval of the difference on ${n} images: ${verdict}).`;
     const t = te?.[k];
     if (t) {
       const gap = 100 * (t.top1 - m.top1);
@@ -56,16 +83,17 @@ function headline(res: Results): string[] {
     if (r) line += ` Initial weights (random init): ${pct(r)} %.`;
     out.push(line);
   }
-  const [m1, d1] = [res.runs['mocov2-s1']?.eval, res.runs['disco-s1']?.eval];
-  if (m1 && d1) {
-    const both = (k: 'knn' | 'linear') => {
-      const spread = Math.max(Math.abs(m1[k]!.top1 - mo[k]!.top1), Math.abs(d1[k]!.top1 - di[k]!.top1));
-      const mean = (a: EvalEntry, b: EvalEntry) => (50 * (a[k]!.top1 + b[k]!.top1)).toFixed(2);
-      return `${k === 'knn' ? 'kNN' : 'linear'}: MoCo-v2 ${pct(m1[k])} %, DisCo ${pct(d1[k])} % (two-seed means ${mean(mo, m1)} vs ${mean(di, d1)} %; the two seeds of one mode differ by up to ${(100 * spread).toFixed(2)} points)`;
-    };
-    out.push(`- **Second training seed** (seed 1; its own initial weights: kNN ${pct(res.references['random-init-s1']?.knn)} %, linear ${pct(res.references['random-init-s1']?.linear)} %): ${both('knn')}; ${both('linear')}.`);
-  }
   return out;
+}
+
+/** How much the training speed moved with the load of the shared machine. */
+function speedRange(res: Results): string {
+  const range = (rs: RunEntry[]) => {
+    const v = rs.map((r) => r.imagesPerSecond).filter((x): x is number => x !== null);
+    return v.length ? `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)} img/s` : '–';
+  };
+  const runs = Object.values(res.runs);
+  return `Training speed moved with what other jobs ran on the machine: MoCo-v2 runs ${range(runs.filter((r) => r.mode === 'mocov2'))}, teacher-fed runs ${range(runs.filter((r) => r.mode !== 'mocov2'))} (the first runs met the heaviest load), so wall times compare loads as much as modes.`;
 }
 
 function totalWall(res: Results): number {
@@ -91,7 +119,7 @@ function fullBudget(res: Results): string[] {
     '',
     `\`npm run repro -- --budget full\` trains with [\`test/repro/full.json\`](../test/repro/full.json): the first ${full.trainer.limitImages} images (the teacher's own training images) × ${full.trainer.epochs} epochs = ${images} images per run (${Math.floor(full.trainer.limitImages / full.trainer.batchSize) * full.trainer.epochs} steps of ${full.trainer.batchSize}), K = ${full.algo.k}, student head hidden ${full.algo.headHidden} (the paper's), everything else as above; evaluation on 10,000 labelled train / 10,000 test images with a 100-epoch linear probe.`,
     hours
-      ? `At this run's measured speeds (MoCo-v2 ${ipsMoco!.toFixed(1)} img/s, teacher-fed modes ${ipsTeacher.toFixed(1)} img/s on average) its ${BUDGETS.full.runs.length} training runs need about ${hours.toFixed(1)} h on this machine, plus about an hour of evaluation; it resumes where it stopped (\`runs/repro/full/\`), so it can be spread over sessions (\`--phases\` picks parts). Like this one, it trains a second seed of MoCo-v2 and DisCo only; more seeds per mode are needed before a difference of a few points means anything.`
+      ? `At this run's measured speeds (MoCo-v2 ${ipsMoco!.toFixed(1)} img/s, teacher-fed modes ${ipsTeacher.toFixed(1)} img/s on average) its ${BUDGETS.full.runs.length} training runs need about ${hours.toFixed(1)} h on this machine, plus about an hour of evaluation; it resumes where it stopped (\`runs/repro/full/\`), so it can be spread over sessions (\`--phases\` picks parts). It trains ${BUDGETS.full.runs.filter((r) => r.phase === 'seeds').length / 2} extra seed(s) of MoCo-v2 and DisCo (\`small\`: ${BUDGETS.small.runs.filter((r) => r.phase === 'seeds').length / 2}); add seeds in \`test/repro/budgets.ts\` if the machine allows — at \`small\` the seed-to-seed spread was 8–10 points.`
       : '',
     '',
   ];
@@ -103,18 +131,20 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
   const cfg = res.settings.trainConfig as { trainer: Record<string, unknown>; algo: Record<string, unknown> };
   const resolved = res.settings.resolvedConfig as { teacher?: Record<string, unknown> } | null;
   const runs = Object.values(res.runs);
-  const mainRuns = runs.filter((r) => !r.name.startsWith('disco-h'));
-  const ablation = runs.filter((r) => r.mode === 'disco').sort((a, b) => a.headHidden - b.headHidden);
+  const baseSeed = Math.min(...runs.map((r) => r.seed));
+  const mainRuns = runs.filter((r) => !r.name.startsWith('disco-h') && r.seed === baseSeed);
+  const seeds = seedRows(res);
+  const ablation = runs.filter((r) => r.mode === 'disco' && r.seed === baseSeed).sort((a, b) => a.headHidden - b.headHidden);
   const discussionFile = `test/repro/discussion-${res.budget}.md`;
   const ev = res.settings.eval;
   const refRow = (label: string, e: EvalEntry | undefined) => row(label, e ?? null, ['–', '–', '–', e ? secs(e.wallSeconds) : '–']);
-  const epochs = runs.filter((r) => r.knnByEpoch.length > 0);
+  const epochs = runs.filter((r) => r.knnByEpoch.length > 2);
   const maxEpoch = Math.max(0, ...epochs.flatMap((r) => r.knnByEpoch.map((k) => k.epoch)));
 
   const md = [
     '# Reproduction: DisCo vs MoCo-v2 in miniature, on Fashion-MNIST',
     '',
-    `Budget \`${res.budget}\`, run ${res.started.slice(0, 16).replace('T', ' ')} – ${res.updated.slice(0, 16).replace('T', ' ')} UTC. Every number below is read from`,
+    `Budget \`${res.budget}\`, run ${(res.wall?.firstStart ?? res.started).slice(0, 16).replace('T', ' ')} – ${(res.wall?.lastEnd ?? res.updated).slice(0, 16).replace('T', ' ')} UTC. Every number below is read from`,
     '[`repro/results.json`](repro/results.json), which `npm run repro` writes (this page and the plots are generated from it).',
     '',
     '## The answer',
@@ -126,14 +156,14 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
     '',
     `Frozen backbone features (student: ${cfg.trainer.model} ×${cfg.trainer.width}, ${(res.runs.mocov2?.eval?.featureDim ?? '?')}-d; teacher ${res.references.teacher?.arch ?? ''} ×${res.references.teacher?.width ?? ''}, ${res.references.teacher?.featureDim ?? '?'}-d), images resized to ${ev.size} px.`,
     `kNN: k = ${ev.knnK}, similarity-weighted votes, T = ${ev.knnT}, bank = ${ev.trainImages} labelled training images. Linear probe: ${ev.linearEpochs} epochs of SGD on the same ${ev.trainImages} images (cosine schedule, no weight decay, standardised features).`,
-    `Test set: ${ev.testImages} Fashion-MNIST test images (never trained on). One training seed per row: see "Caveats".`,
+    `Test set: ${ev.testImages} Fashion-MNIST test images (never trained on). Seed ${baseSeed} in this table; other seeds of MoCo-v2 and DisCo under "Training seeds". Train wall and img/s depend on what else the shared machine ran at the time (see "Hardware and wall time").`,
     '',
     '| model | kNN top-1 % | kNN top-5 % | linear top-1 % | linear top-5 % | head hidden | train wall | train img/s | eval wall |',
     '|---|---|---|---|---|---|---|---|---|',
     refRow('random init (the students\' initial weights)', res.references['random-init']),
     refRow(`teacher (bundled, at ${ev.size} px as in distillation)`, res.references.teacher),
     ...(res.references['teacher-32px'] ? [refRow('teacher at 32 px (its training size)', res.references['teacher-32px'])] : []),
-    ...(res.references['random-init-s1'] ? [refRow('random init, seed 1 (initial weights of the -s1 runs)', res.references['random-init-s1'])] : []),
+
     ...mainRuns.map(runRow),
     '',
     ...img('accuracy.png', 'accuracy bars'),
@@ -144,6 +174,20 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
       : '_Not run yet._',
     '',
     ...img('ablation-head.png', 'head-width ablation'),
+    '### Training seeds',
+    '',
+    seeds.length > 1
+      ? [
+          'The seed sets the student\'s initial weights, the epoch plan and the augmentation; both modes of one seed share all three. Top-1 %:',
+          '',
+          '| seed | init kNN | MoCo-v2 kNN | DisCo kNN | DisCo − MoCo-v2 | init linear | MoCo-v2 linear | DisCo linear | DisCo − MoCo-v2 |',
+          '|---|---|---|---|---|---|---|---|---|',
+          ...seeds.map((r) => `| ${r.seed} | ${pct(r.init!.knn)} | ${pct(r.mocov2!.knn)} | ${pct(r.disco!.knn)} | ${signed(100 * (r.disco!.knn!.top1 - r.mocov2!.knn!.top1))} | ${pct(r.init!.linear)} | ${pct(r.mocov2!.linear)} | ${pct(r.disco!.linear)} | ${signed(100 * (r.disco!.linear!.top1 - r.mocov2!.linear!.top1))} |`),
+          `| **mean ± sd** | ${ms(seeds.map((r) => r.init!.knn!.top1))} | ${ms(seeds.map((r) => r.mocov2!.knn!.top1))} | ${ms(seeds.map((r) => r.disco!.knn!.top1))} | ${ms(seeds.map((r) => r.disco!.knn!.top1 - r.mocov2!.knn!.top1), true)} | ${ms(seeds.map((r) => r.init!.linear!.top1))} | ${ms(seeds.map((r) => r.mocov2!.linear!.top1))} | ${ms(seeds.map((r) => r.disco!.linear!.top1))} | ${ms(seeds.map((r) => r.disco!.linear!.top1 - r.mocov2!.linear!.top1), true)} |`,
+        ].join('\n')
+      : '_Only one seed so far._',
+    '',
+    ...img('seeds.png', 'per-seed accuracy'),
     '### kNN vs epoch',
     '',
     epochs.length && maxEpoch > 0
@@ -165,7 +209,7 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
           '',
           '| run | epoch | queue | student | key encoder |',
           '|---|---|---|---|---|',
-          ...Object.entries(res.diagnostics.runs).flatMap(([name, rows]) => rows.map((r) => `| ${name} | ${r.epoch} | ${r.queue.toFixed(3)} | ${r.student.toFixed(3)} | ${r.key.toFixed(3)} |`)),
+          ...Object.entries(res.diagnostics.runs).flatMap(([name, rows]) => rows.map((r) => `| ${name} | ${r.epoch} | ${r.queue?.toFixed(3) ?? '–'} | ${r.student.toFixed(3)} | ${r.key?.toFixed(3) ?? '–'} |`)),
         ].join('\n')
       : '_Not measured yet._',
     '',
@@ -209,7 +253,10 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
     '## Hardware and wall time',
     '',
     `${res.hardware.cpus}, ${res.hardware.cores} cores (shared with other jobs: load average ${res.hardware.loadAverageAtStart.join(' / ')} at the start), ${res.hardware.memoryGiB} GiB, Node ${res.hardware.node}, backend ${res.hardware.backend}, no GPU.`,
-    `Sum of the wall times above (training + evaluations): ${secs(totalWall(res))}. Per phase of the last invocation: ${res.phases.map((p) => `${p.name} ${secs(p.wallSeconds)}`).join(', ') || '–'}.`,
+    res.wall
+      ? `Wall time of the whole set: ${secs(res.wall.trainSeconds)} of training (${Object.keys(res.runs).length} runs) + ${secs(res.wall.evalSeconds)} of evaluation (${res.wall.evalCount} \`disco eval\` calls, per-epoch kNN included) = ${secs(res.wall.trainSeconds + res.wall.evalSeconds)}; first run started ${res.wall.firstStart.slice(11, 16)}, last result ${res.wall.lastEnd.slice(11, 16)} UTC (${secs(res.wall.elapsedSeconds)} elapsed, including the collapse diagnostic and the gaps between driver invocations).`
+      : `Sum of the wall times above (training + evaluations): ${secs(totalWall(res))}.`,
+    speedRange(res),
     '',
   ].join('\n');
   writeFileSync(paths.markdown, md.replaceAll(`${process.cwd()}/`, ''));

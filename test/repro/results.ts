@@ -63,6 +63,8 @@ export interface Results {
     resolvedConfig: unknown;
     eval: { train: string; test: string; trainImages: number; testImages: number; size: number; linearEpochs: number; knnK: number; knnT: number };
   };
+  /** Wall time: all training runs, all `disco eval` calls (per-epoch ones included), and first run start → last eval. */
+  wall?: { trainSeconds: number; evalSeconds: number; evalCount: number; elapsedSeconds: number; firstStart: string; lastEnd: string };
   hardware: { cpus: string; cores: number; memoryGiB: number; node: string; backend: string; loadAverageAtStart: number[] };
   references: Record<string, EvalEntry>;
   runs: Record<string, RunEntry>;
@@ -74,8 +76,8 @@ export interface Results {
 export interface Diagnostics {
   images: number;
   teacher: number;
-  /** Per run, per epoch-end checkpoint: the key queue, the student's and the key encoder's embeddings. */
-  runs: Record<string, { epoch: number; queue: number; student: number; key: number }[]>;
+  /** Per run, per epoch-end checkpoint: the key queue, the student's and the key encoder's embeddings (null: SEED, which has neither). */
+  runs: Record<string, { epoch: number; queue: number | null; student: number; key: number | null }[]>;
 }
 
 export function loadResults(path: string): Results | undefined {

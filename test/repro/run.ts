@@ -10,7 +10,7 @@
  * comparison is reported as soon as it exists. Finished runs and evaluations are cached under
  * `runs/repro/<budget>/`: run the command again to resume or to redo only what is missing.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -191,17 +191,20 @@ async function diagnose(): Promise<void> {
   if (!Number.isFinite(diag.teacher)) {
     diag.teacher = (await embeddingSpreads([{ name: 'teacher', checkpoint: teacher.checkpoint, arch: teacher.model, width: teacher.width }], evalData(), images, budget.evalSize)).teacher;
   }
-  for (const spec of budget.runs) {
+  for (const spec of budget.runs.filter((r) => seedOf(r) <= student.seed + 1)) {
     const steps = summaryOf(spec.name)?.stepsPerEpoch;
     if (summaryOf(spec.name)?.state !== 'DONE' || !steps || diag.runs[spec.name]) continue;
     const rows: Diagnostics['runs'][string] = [];
     for (const c of listCheckpoints(join(runDir(spec.name), 'checkpoints')).filter((x) => x.globalStep % steps === 0)) {
       const src = (prefix: 'student.' | 'key.'): EmbeddingSource => ({ name: prefix, checkpoint: c.path, prefix, arch: student.model, width: student.width, headHidden: headOf(spec) });
-      const spread = await embeddingSpreads([src('student.'), src('key.')], evalData(), images, budget.evalSize);
-      rows.push({ epoch: c.globalStep / steps, queue: queueSpread(c.path), student: spread['student.'], key: spread['key.'] });
+      // SEED has no key encoder, and its queue holds teacher embeddings, not keys.
+      const moco = spec.mode !== 'seed';
+      const spread = await embeddingSpreads(moco ? [src('student.'), src('key.')] : [src('student.')], evalData(), images, budget.evalSize);
+      rows.push({ epoch: c.globalStep / steps, queue: moco ? queueSpread(c.path) : null, student: spread['student.'], key: moco ? spread['key.'] : null });
     }
     diag.runs[spec.name] = rows;
-    log(`diagnostic ${spec.name}: ${rows.map((r) => `epoch ${r.epoch} queue ${r.queue.toFixed(3)} student ${r.student.toFixed(3)} key ${r.key.toFixed(3)}`).join('; ')}`);
+    const f = (x: number | null) => (x === null ? '–' : x.toFixed(3));
+    log(`diagnostic ${spec.name}: ${rows.map((r) => `epoch ${r.epoch} queue ${f(r.queue)} student ${f(r.student)} key ${f(r.key)}`).join('; ')}`);
     writeFileSync(path, JSON.stringify(diag, null, 2));
   }
   writeFileSync(path, JSON.stringify(diag, null, 2));
@@ -247,6 +250,27 @@ function collectRun(spec: RunSpec): RunEntry | null {
   };
 }
 
+function wall(): Results['wall'] {
+  const evals = readdirSync(EVALS).filter((f) => f.endsWith('.json')).map((f) => join(EVALS, f));
+  // A run's start: its first trained step's end minus that step's time (start-up of a few seconds left out).
+  const starts = budget.runs
+    .map((r) => join(runDir(r.name), 'record.jsonl'))
+    .filter(existsSync)
+    .map((f) => JSON.parse(readFileSync(f, 'utf8').split('\n')[0]) as { time: number; dataWaitSeconds: number; computeSeconds: number })
+    .map((l) => l.time - 1000 * (l.dataWaitSeconds + l.computeSeconds));
+  const ends = [...evals, ...budget.runs.map((r) => join(runDir(r.name), 'summary.json')).filter(existsSync)].map((f) => statSync(f).mtimeMs);
+  if (!starts.length || !ends.length) return undefined;
+  const [first, last] = [Math.min(...starts), Math.max(...ends)];
+  return {
+    trainSeconds: budget.runs.reduce((s, r) => s + (trainWall(r.name) ?? 0), 0),
+    evalSeconds: evals.reduce((s, f) => s + (JSON.parse(readFileSync(f, 'utf8')) as EvalEntry).wallSeconds, 0),
+    evalCount: evals.length,
+    elapsedSeconds: (last - first) / 1000,
+    firstStart: new Date(first).toISOString(),
+    lastEnd: new Date(last).toISOString(),
+  };
+}
+
 async function hardware(): Promise<Results['hardware']> {
   const { initBackend } = await import('@disco/tensor');
   const backend = await initBackend();
@@ -274,6 +298,7 @@ async function publish(previous: Results | undefined, phaseDone?: { name: string
       resolvedConfig: existsSync(resolvedPath) ? JSON.parse(readFileSync(resolvedPath, 'utf8')) : null,
       eval: { train: `first ${budget.evalTrainImages} images of ${FASHION_MNIST_DIR} train`, test: `first ${budget.evalTestImages} images of ${FASHION_MNIST_DIR} t10k`, trainImages: budget.evalTrainImages, testImages: budget.evalTestImages, size: budget.evalSize, linearEpochs: budget.linearEpochs, knnK: 200, knnT: 0.1 },
     },
+    wall: wall(),
     hardware: previous?.hardware ?? (await hardware()),
     references: Object.fromEntries(['random-init', ...new Set(budget.runs.map((r) => initName(seedOf(r))))].concat(['teacher', 'teacher-32px']).map((n) => [n, cached(n)]).filter(([, e]) => e !== null)),
     runs: Object.fromEntries(budget.runs.map((s) => [s.name, collectRun(s)]).filter(([, r]) => r !== null)),
@@ -297,7 +322,8 @@ async function runPhase(phase: Phase): Promise<void> {
   }
   if (phase === 'epochs') {
     await evalReferences(true);
-    for (const s of budget.runs) await evalEpochs(s);
+    // Per-epoch kNN and the collapse diagnostic for seeds 0 and 1 (the other seeds only end-of-run).
+    for (const s of budget.runs.filter((r) => seedOf(r) <= student.seed + 1)) await evalEpochs(s);
     await diagnose();
   } else {
     for (const s of specs) await evalRun(s);
