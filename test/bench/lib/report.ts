@@ -1,10 +1,13 @@
-/** `npm run bench -- report [--dir D]`: the markdown table of every result JSON, for the README. */
+/** `npm run bench -- report [--dir D] [--bench a,b]`: the markdown table of every result JSON, for the README. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseFlags } from './args.ts';
 import { RESULTS_DIR, type BenchResult } from './result.ts';
 
-const FLAGS = { dir: { kind: 'string', default: RESULTS_DIR, help: 'folder of result JSONs' } } as const;
+const FLAGS = {
+  dir: { kind: 'string', default: RESULTS_DIR, help: 'folder of result JSONs' },
+  bench: { kind: 'string', help: 'only these benches, comma-separated (e.g. train-step,embed)' },
+} as const;
 
 function cell(x: number | null, digits: number): string {
   return x === null ? '—' : x.toFixed(digits);
@@ -47,8 +50,9 @@ export async function loadResults(dir: string): Promise<BenchResult[]> {
 }
 
 export async function run(args: string[]): Promise<string> {
-  const { dir } = parseFlags('report', FLAGS, args);
-  const table = markdownTable(await loadResults(dir!));
+  const { dir, bench } = parseFlags('report', FLAGS, args);
+  const only = bench?.split(',');
+  const table = markdownTable((await loadResults(dir!)).filter((r) => !only || only.includes(r.bench)));
   process.stdout.write(table + '\n');
   return table;
 }
