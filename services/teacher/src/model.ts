@@ -29,17 +29,19 @@ export function l2Normalize(y: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
+/** The teacher encoder of either engine: imported from `checkpoint`, or seeded random. */
+export function buildTeacherEncoder(config: TeacherServiceConfig): { encoder: Encoder; weights: string } {
+  if (config.checkpoint) {
+    const encoder = importCheckpoint(config.checkpoint, { arch: config.model, width: config.width, target: 'encoder' }).module;
+    return { encoder, weights: config.checkpoint };
+  }
+  const encoder = createEncoder(config.model, { width: config.width, headHidden: config.headHidden, embedDim: config.embedDim, seed: config.seed });
+  return { encoder, weights: `seed:${config.seed}` };
+}
+
 export async function loadTeacherModel(config: TeacherServiceConfig): Promise<TeacherModel> {
   const backend = await initBackend();
-  let encoder: Encoder;
-  let weights: string;
-  if (config.checkpoint) {
-    encoder = importCheckpoint(config.checkpoint, { arch: config.model, width: config.width, target: 'encoder' }).module;
-    weights = config.checkpoint;
-  } else {
-    encoder = createEncoder(config.model, { width: config.width, headHidden: config.headHidden, embedDim: config.embedDim, seed: config.seed });
-    weights = `seed:${config.seed}`;
-  }
+  const { encoder, weights } = buildTeacherEncoder(config);
   const bn = config.bnMode;
   const maxPerForward = bn === 'batch' ? Infinity : config.maxImagesPerForward;
 

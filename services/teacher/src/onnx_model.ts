@@ -9,10 +9,10 @@
  * reason (which the service logs).
  */
 import { initBackend } from '@disco/tensor';
-import { OnnxSession, createEncoder, exportOnnx, importCheckpoint, loadOnnxRuntime, type Encoder, type OnnxRuntimeProbe, type OrtModule } from '@disco/models';
+import { OnnxSession, exportOnnx, loadOnnxRuntime, type Encoder, type OnnxRuntimeProbe, type OrtModule } from '@disco/models';
 import { IMAGENET_MEAN, IMAGENET_STD } from '@disco/eval';
 import type { TeacherServiceConfig } from '@disco/config';
-import type { TeacherModel } from './model.ts';
+import { buildTeacherEncoder, type TeacherModel } from './model.ts';
 
 export class TeacherEngineError extends Error {
   override name = 'TeacherEngineError';
@@ -37,20 +37,11 @@ export async function chooseTeacherEngine(config: TeacherServiceConfig, probe?: 
   return { engine: 'onnx', reason: `engine ${engine} → onnxruntime-node ${found.version}`, ort: found.ort, version: found.version };
 }
 
-function buildEncoder(config: TeacherServiceConfig): { encoder: Encoder; weights: string } {
-  if (config.checkpoint) {
-    const encoder = importCheckpoint(config.checkpoint, { arch: config.model, width: config.width, target: 'encoder' }).module;
-    return { encoder, weights: config.checkpoint };
-  }
-  const encoder = createEncoder(config.model, { width: config.width, headHidden: config.headHidden, embedDim: config.embedDim, seed: config.seed });
-  return { encoder, weights: `seed:${config.seed}` };
-}
-
 /** A TeacherModel whose `embed` runs the exported graph in onnxruntime (eval-mode BN only). */
 export async function loadOnnxTeacherModel(config: TeacherServiceConfig, ort: OrtModule, version: string): Promise<TeacherModel> {
   if (config.bnMode !== 'eval') throw new TeacherEngineError(`the ONNX teacher folds BatchNorm: bnMode must be 'eval', not '${config.bnMode}'`);
   await initBackend(); // the encoder is built (and its checkpoint imported) with tfjs, then exported
-  const { encoder, weights } = buildEncoder(config);
+  const { encoder, weights } = buildTeacherEncoder(config);
   let session: OnnxSession;
   try {
     const graph = exportOnnx(encoder, { input: 'uint8', normalize: { mean: IMAGENET_MEAN, std: IMAGENET_STD }, l2Normalize: true });
