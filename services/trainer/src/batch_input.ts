@@ -1,12 +1,9 @@
 /**
- * A joined batch (uint8 views + float32 teacher embeddings from the wire) → the tensors one
- * train step consumes: views normalised with ImageNet's mean/std (the consumer normalises,
- * DESIGN §2), embeddings as [N, D]. Checked against the run's config first; errors name the batch.
+ * A joined batch from the wire, checked against the run's config before the engine sees it;
+ * errors name the batch.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { JoinedBatch } from '@disco/dataplane';
-import { toModelInput } from '@disco/eval';
-import type { StepInput } from '@disco/disco';
+import type { EngineBatch } from './engine/protocol.ts';
 
 export interface BatchExpectations {
   batchSize: number;
@@ -33,17 +30,15 @@ export function checkJoinedBatch(batch: JoinedBatch, want: BatchExpectations): v
   }
 }
 
-/** Tensors of one step; the caller disposes them with `disposeStepInput`. */
-export function toStepInput(batch: JoinedBatch, epoch: number, withTeacher: boolean): StepInput {
-  const shape = [batch.batchSize, batch.height, batch.width, 3] as const;
-  const x1 = toModelInput(batch.views[0], shape); // [N, H, W, 3]
-  const x2 = toModelInput(batch.views[1], shape); // [N, H, W, 3]
-  if (!withTeacher) return { batchId: batch.key, epoch, x1, x2 };
-  const t1 = tf.tensor2d(batch.embeddings[0], [batch.batchSize, batch.dim]); // [N, D]
-  const t2 = tf.tensor2d(batch.embeddings[1], [batch.batchSize, batch.dim]); // [N, D]
-  return { batchId: batch.key, epoch, x1, x2, t1, t2 };
-}
-
-export function disposeStepInput(input: StepInput): void {
-  tf.dispose([input.x1, input.x2, ...(input.t1 ? [input.t1] : []), ...(input.t2 ? [input.t2] : [])]);
+/** What crosses to the engine thread (a structured-clone copy of the views and embeddings). */
+export function toEngineBatch(batch: JoinedBatch, withTeacher: boolean): EngineBatch {
+  return {
+    key: batch.key,
+    batchSize: batch.batchSize,
+    height: batch.height,
+    width: batch.width,
+    dim: withTeacher ? batch.dim : 0,
+    views: [batch.views[0], batch.views[1]],
+    ...(withTeacher ? { embeddings: [batch.embeddings[0], batch.embeddings[1]] as [Float32Array, Float32Array] } : {}),
+  };
 }

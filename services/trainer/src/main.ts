@@ -10,7 +10,6 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, describeConfig, loadConfig } from '@disco/config';
 import { createRegistry, grpcServerMetrics, startMetricsServer } from '@disco/metrics';
 import { RoleServer, exitOnSignal, loadProtos, serverSecurity, type CoordinatorHandlers } from '@disco/dataplane';
-import { initBackend } from '@disco/tensor';
 import { trainerConfigSchema, type TrainerConfig } from './config.ts';
 import { createTrainerMetrics } from './metrics.ts';
 import { TrainingRun, type RunOutcome, type StopResult } from './run.ts';
@@ -20,6 +19,7 @@ import { makeStopHandler } from './handlers/stop.ts';
 export { trainerConfigSchema, type TrainerConfig } from './config.ts';
 export { readRecord, type RecordLine } from './record.ts';
 export { readCheckpoint } from './checkpoint/checkpoint_file.ts';
+export * from './checkpoint/student_weights.ts';
 export { runDirOf } from './run.ts';
 export type { RunSummary } from './final_export.ts';
 export { planEpoch, stepsPerEpoch } from './plan.ts';
@@ -42,7 +42,6 @@ export async function start(config: Readonly<TrainerConfig>, log: (line: string)
   const { trainer: t, dataplane, drain } = config;
   const tls = serverSecurity(config.tls);
   if (config.tls.enabled) log(`tls: ${tls.summary}`);
-  const backend = await initBackend();
   const run = await TrainingRun.create(config, log);
   const registry = createRegistry('trainer');
   const metrics = createTrainerMetrics(registry, {
@@ -50,6 +49,7 @@ export async function start(config: Readonly<TrainerConfig>, log: (line: string)
     released: () => run.coordinator.window.stats().released,
     window: () => run.coordinator.window.stats(),
     workers: () => run.coordinator.sessions.workers,
+    state: () => run.progress.state,
   });
 
   const role = new RoleServer({
@@ -83,13 +83,13 @@ export async function start(config: Readonly<TrainerConfig>, log: (line: string)
         role.close();
       }
       await metricsServer.close();
-      run.dispose();
+      await run.dispose();
     })());
   return {
     port,
     metricsPort: metricsServer.port,
     runDir: run.runDir,
-    backend: backend.name,
+    backend: run.engineInfo.backend,
     finished,
     stop: (options) => run.stop(options),
     drain: () => shutdown(true),
@@ -114,6 +114,11 @@ export async function serve(config: Readonly<TrainerConfig>): Promise<void> {
   exitOnSignal(handle.drain);
   const outcome = await handle.finished;
   if (outcome.state === 'DONE' && !config.trainer.exitWhenDone) return;
+  const linger = config.trainer.failLingerMs;
+  if (outcome.state === 'FAILED' && linger > 0) {
+    process.stderr.write(`trainer: the run failed; /metrics stays up for ${linger / 1000} s so the failure is scraped, then exit 1 (trainer.fail-linger-ms)\n`);
+    await Promise.race([new Promise((r) => setTimeout(r, linger)), new Promise((r) => process.once('SIGTERM', r))]);
+  }
   await handle.drain();
   process.exit(outcome.state === 'FAILED' ? 1 : 0);
 }

@@ -18,7 +18,11 @@ export interface TrainerGaugesSource {
   released(): number;
   window(): Record<WindowState, number>;
   workers(): number;
+  /** The run's state (STARTING, TRAINING, STOPPING, DONE, FAILED). */
+  state(): string;
 }
+
+export const RUN_STATES = ['STARTING', 'TRAINING', 'STOPPING', 'DONE', 'FAILED'] as const;
 
 export interface TrainerMetrics {
   stepSeconds: Histogram<'phase'>;
@@ -31,6 +35,13 @@ export interface TrainerMetrics {
   keyQueueFill: Gauge;
   epoch: Gauge;
   globalStep: Gauge;
+  /** Online kNN accuracy of the student, top 1 and top 5. */
+  knnAccuracy: Gauge<'top'>;
+  /** Steps refused because a loss term was NaN or infinite (the run then fails, checkpointed). */
+  nonFiniteLosses: Counter;
+  /** The engine thread's live tensors and their bytes (tf.memory()) after the last step. */
+  engineTensors: Gauge;
+  engineTensorBytes: Gauge;
   /** Reads the data plane's counters into the metrics (also done at every scrape). */
   sync(): void;
 }
@@ -47,6 +58,16 @@ export function createTrainerMetrics(registry: Registry, source: TrainerGaugesSo
   const released = new Counter({ name: 'disco_trainer_batches_released_total', help: 'Leases that expired or whose worker left; the batch was leased again.', registers });
   const window = new Gauge({ name: 'disco_trainer_window_batches', help: 'Batches of the plan in the lease window, by state.', labelNames: ['state'] as const, registers });
   const workers = new Gauge({ name: 'disco_trainer_workers', help: 'Augment workers holding a lease stream.', registers });
+  new Gauge({
+    name: 'disco_trainer_run_state',
+    help: 'The run\'s state: 1 for the current one of STARTING, TRAINING, STOPPING, DONE (trained and exported), FAILED.',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const now = source.state();
+      for (const state of RUN_STATES) this.set({ state }, state === now ? 1 : 0);
+    },
+  });
   const seen = { accepted: 0, duplicate: 0, stale: 0, invalid: 0, released: 0 };
   const sync = () => {
     const d = source.deliveries();
@@ -87,6 +108,15 @@ export function createTrainerMetrics(registry: Registry, source: TrainerGaugesSo
     keyQueueFill: new Gauge({ name: 'disco_trainer_key_queue_fill_ratio', help: 'Fraction of the MoCo queue holding keys of real batches (1 once K keys were enqueued).', registers }),
     epoch: new Gauge({ name: 'disco_trainer_epoch', help: 'Epoch being trained (0-based).', registers }),
     globalStep: new Gauge({ name: 'disco_trainer_global_step', help: 'Steps trained since the run began.', registers }),
+    knnAccuracy: new Gauge({
+      name: 'disco_trainer_knn_accuracy_ratio',
+      help: "Online kNN accuracy of the student's backbone on a fixed labelled bank and query set (trainer.knn-*), by top (1 or 5).",
+      labelNames: ['top'] as const,
+      registers,
+    }),
+    nonFiniteLosses: new Counter({ name: 'disco_trainer_nonfinite_loss_total', help: 'Steps refused because a loss term was NaN or infinite; the run stops with a checkpoint of the weights before that step.', registers }),
+    engineTensors: new Gauge({ name: 'disco_trainer_tensors', help: "Live tensors in the trainer's engine (tf.memory().numTensors) after the last step.", registers }),
+    engineTensorBytes: new Gauge({ name: 'disco_trainer_tensor_bytes', help: "Bytes held by live tensors in the trainer's engine (tf.memory().numBytes).", registers }),
     sync,
   };
 }

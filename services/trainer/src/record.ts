@@ -22,6 +22,8 @@ export interface RecordLine {
   /** Seconds waiting for the batch, and training on it. */
   dataWaitSeconds: number;
   computeSeconds: number;
+  /** Live tensors in the engine after the step (constant in a run that leaks nothing). */
+  tensors?: number;
   /** Images the augment worker replaced (unreadable ones), by dataset index. */
   rejected?: number[];
   /** Unix ms when the step finished. */

@@ -4,7 +4,7 @@
  * back to the checkpoint's step count so that nothing is recorded twice.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { DiscoTrainer } from '@disco/disco';
+import type { TrainEngine } from './engine/train_engine.ts';
 import { trainingIdentity, type TrainerConfig } from './config.ts';
 import type { CheckpointStore } from './checkpoint/checkpoint_store.ts';
 import type { PlanPosition } from './checkpoint/checkpoint_file.ts';
@@ -31,7 +31,7 @@ function differences(a: Record<string, unknown>, b: Record<string, unknown>, pre
   return out;
 }
 
-export function resume(config: Readonly<TrainerConfig>, store: CheckpointStore, trainer: DiscoTrainer, plan: PlanOptions, log: (line: string) => void): ResumePoint {
+export async function resume(config: Readonly<TrainerConfig>, store: CheckpointStore, engine: TrainEngine, plan: PlanOptions, log: (line: string) => void): Promise<ResumePoint> {
   const fresh: ResumePoint = { position: { epoch: 0, step: 0, globalStep: 0 } };
   if (!config.trainer.resume) {
     if (store.list().length > 0) {
@@ -46,9 +46,9 @@ export function resume(config: Readonly<TrainerConfig>, store: CheckpointStore, 
   if (meta.datasetSize !== plan.datasetSize) problems.push(`dataset size: checkpoint ${meta.datasetSize}, now ${plan.datasetSize}`);
   if (meta.images !== plan.images) problems.push(`images in the plan: checkpoint ${meta.images}, now ${plan.images}`);
   if (problems.length) throw new ResumeError(`cannot resume from ${latest.path}, the run differs:\n  ${problems.join('\n  ')}`);
-  trainer.restore(state);
-  if (trainer.step !== meta.position.globalStep) {
-    throw new ResumeError(`${latest.path}: the algorithm state is at step ${trainer.step} but the plan position says ${meta.position.globalStep}`);
+  const { step } = await engine.restore(state);
+  if (step !== meta.position.globalStep) {
+    throw new ResumeError(`${latest.path}: the algorithm state is at step ${step} but the plan position says ${meta.position.globalStep}`);
   }
   log(`resuming from ${latest.path}: epoch ${meta.position.epoch}, step ${meta.position.step} (global step ${meta.position.globalStep})`);
   return { position: meta.position, path: latest.path };

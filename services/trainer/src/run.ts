@@ -1,16 +1,16 @@
 /**
- * One training run, assembled: the run directory, the plan, the algorithm (libs/disco), resume
- * from the latest checkpoint, the data-plane coordinator, the loop, and the end of the run
+ * One training run, assembled: the run directory, the plan, the engine thread (tfjs + the
+ * algorithm of libs/disco + the online kNN), resume from the latest checkpoint, the data-plane coordinator, the loop, and the end of the run
  * (export + summary). No gRPC server here: main.ts serves `coordinator.handlers` and the
  * Status/Stop handlers on top of this.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataplaneCoordinator, wireLimitsFor, type BatchKeyed } from '@disco/dataplane';
-import { createDiscoTrainer, usesTeacher, type DiscoTrainer } from '@disco/disco';
-import { createEncoder, writeFileAtomic } from '@disco/models';
+import { usesTeacher } from '@disco/disco';
+import { writeFileAtomic } from '@disco/models';
 import { detectDataset, openDataset, openSampleDataset } from '@disco/augment';
-import { algoConfig, type TrainerConfig } from './config.ts';
+import type { TrainerConfig } from './config.ts';
 import { checkPlan, stepsPerEpoch, type PlanOptions } from './plan.ts';
 import { TrainRecord } from './record.ts';
 import { CheckpointStore } from './checkpoint/checkpoint_store.ts';
@@ -18,7 +18,10 @@ import { resume } from './resume.ts';
 import { Progress } from './progress.ts';
 import { TrainLoop } from './train_loop.ts';
 import type { TrainerMetrics } from './metrics.ts';
-import { exportStudent, writeSummary, type ExportPaths, type RunSummary } from './final_export.ts';
+import { writeSummary, type ExportPaths, type RunSummary } from './final_export.ts';
+import { TrainEngine } from './engine/train_engine.ts';
+import type { EngineInfo } from './engine/protocol.ts';
+import { KnnLog } from './knn_log.ts';
 
 export type RunOutcome = { state: 'DONE'; export: ExportPaths } | { state: 'STOPPED' } | { state: 'FAILED'; error: Error };
 
@@ -50,7 +53,8 @@ export class TrainingRun {
   private constructor(
     readonly config: Readonly<TrainerConfig>,
     readonly plan: PlanOptions,
-    readonly trainer: DiscoTrainer,
+    readonly engine: TrainEngine,
+    readonly engineInfo: EngineInfo,
     private readonly log: (line: string) => void,
   ) {
     const { trainer: t, dataplane, algo } = config;
@@ -68,16 +72,15 @@ export class TrainingRun {
     });
   }
 
-  /** Builds the run and restores the latest checkpoint; nothing is trained until `run(metrics)`. */
+  /** Builds the run and starts its engine thread; nothing is restored or trained until `run(metrics)`. */
   static async create(config: Readonly<TrainerConfig>, log: (line: string) => void): Promise<TrainingRun> {
     const t = config.trainer;
     const datasetSize = t.datasetSize || (await countDataset(config.augment.dataset));
     const plan: PlanOptions = { run: t.run, seed: t.seed, batchSize: t.batchSize, size: t.size, images: t.limitImages || datasetSize, datasetSize };
     checkPlan(plan);
-    const algo = algoConfig(config);
-    const build = () => createEncoder(t.model, { width: t.width, headHidden: algo.headHidden, embedDim: algo.embedDim, seed: t.seed });
-    const trainer = await createDiscoTrainer(algo, { buildEncoder: build, teacherDim: usesTeacher(algo.mode) ? algo.embedDim : undefined });
-    return new TrainingRun(config, plan, trainer, log);
+    const { engine, info } = await TrainEngine.start(config);
+    log(`engine: backend ${info.backend} on its own thread; ` + (info.knnImages ? `online kNN every ${t.knnEvery} epoch(s): ${info.knnImages.bank} bank / ${info.knnImages.queries} query images (${info.knnImages.source})` : `online kNN off: ${info.knnDisabled}`));
+    return new TrainingRun(config, plan, engine, info, log);
   }
 
   /** Resumes (or starts) and trains to the end; resolves with how the run ended. */
@@ -92,14 +95,15 @@ export class TrainingRun {
       mkdirSync(this.runDir, { recursive: true });
       writeFileAtomic(join(this.runDir, 'config.json'), [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
       const store = new CheckpointStore(join(this.runDir, 'checkpoints'), { keep: config.trainer.keepCheckpoints, log: this.log });
-      const point = resume(config, store, this.trainer, this.plan, this.log);
+      const point = await resume(config, store, this.engine, this.plan, this.log);
       progress.position = point.position;
       this.record = new TrainRecord(join(this.runDir, 'record.jsonl'), point.position.globalStep);
       this.loop = new TrainLoop({
         config,
         coordinator: this.coordinator,
-        trainer: this.trainer,
+        engine: this.engine,
         record: this.record,
+        knn: this.engineInfo.knnImages ? new KnnLog(this.engine, join(this.runDir, 'knn.jsonl'), config.trainer.knnEvery, config.trainer.epochs, metrics, this.log) : undefined,
         store,
         metrics,
         progress,
@@ -112,7 +116,7 @@ export class TrainingRun {
       progress.state = 'TRAINING';
       const end = await this.loop.run();
       if (end === 'stopped') return { state: 'STOPPED' };
-      const paths = await exportStudent(this.runDir, this.trainer, config);
+      const { paths } = await this.engine.exportStudent(this.runDir);
       progress.state = 'DONE';
       this.log(`done: ${progress.position.globalStep} steps; student exported to ${paths.safetensors} and ${paths.tfjs}`);
       this.summarise({ export: paths });
@@ -135,7 +139,7 @@ export class TrainingRun {
       this.loop?.stop();
       if (this.finishedPromise) await this.finishedPromise;
       const failed = this.progress.state === 'FAILED';
-      const checkpoint = options.checkpoint && !failed && this.loop ? this.loop.saveCheckpoint() : this.loop?.checkpoint?.path;
+      const checkpoint = options.checkpoint && !failed && this.loop ? await this.loop.saveCheckpoint() : this.loop?.checkpoint?.path;
       if (this.progress.state === 'STOPPING') this.summarise({ stopped: options.reason, lastCheckpoint: checkpoint });
       return { lastTrained: this.progress.lastTrained, checkpoint };
     })();
@@ -173,10 +177,10 @@ export class TrainingRun {
     }
   }
 
-  /** Frees the record file and the algorithm's tensors (after the server is down). */
-  dispose(): void {
+  /** Frees the record file, the algorithm's tensors and the engine thread (after the server is down). */
+  async dispose(): Promise<void> {
     this.coordinator.close();
     this.record?.close();
-    this.trainer.dispose();
+    await this.engine.close();
   }
 }

@@ -1,12 +1,14 @@
 /**
  * The training loop: takes joined batches from the data plane strictly in plan order, trains
  * each exactly once with libs/disco, records it, and checkpoints every `checkpointEvery` steps
- * and at each epoch end. The next epoch's plan joins the lease window as soon as an epoch
- * starts, so workers run ahead across epoch boundaries. `stop()` ends the loop between steps.
+ * and at each epoch end, then runs the online kNN when it is due. The step itself runs on the
+ * engine thread, so gRPC and /metrics keep answering meanwhile. The next epoch's plan joins the
+ * lease window as soon as an epoch starts, so workers run ahead across epoch boundaries.
+ * `stop()` ends the loop between steps. A non-finite loss leaves the weights as they were
+ * before that step: they are checkpointed, counted, and the run fails naming step and batch.
  */
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { DataplaneCoordinator } from '@disco/dataplane';
-import type { DiscoTrainer } from '@disco/disco';
 import type { TrainerConfig } from './config.ts';
 import { planEpoch, type PlanOptions } from './plan.ts';
 import type { TrainRecord } from './record.ts';
@@ -14,13 +16,17 @@ import type { CheckpointStore } from './checkpoint/checkpoint_store.ts';
 import type { CheckpointMeta, PlanPosition } from './checkpoint/checkpoint_file.ts';
 import type { TrainerMetrics } from './metrics.ts';
 import type { Progress } from './progress.ts';
-import { checkJoinedBatch, disposeStepInput, toStepInput } from './batch_input.ts';
+import { checkJoinedBatch, toEngineBatch } from './batch_input.ts';
+import type { TrainEngine } from './engine/train_engine.ts';
+import type { KnnLog } from './knn_log.ts';
 
 export interface TrainLoopDeps {
   config: Readonly<TrainerConfig>;
   coordinator: DataplaneCoordinator;
-  trainer: DiscoTrainer;
+  engine: TrainEngine;
   record: TrainRecord;
+  /** Online kNN results (absent when the kNN is off). */
+  knn?: KnnLog;
   store: CheckpointStore;
   metrics: TrainerMetrics;
   progress: Progress;
@@ -78,29 +84,34 @@ export class TrainLoop {
         const t1 = performance.now();
         const expected = `${config.trainer.run}/${epoch}/${step}`;
         if (batch.key !== expected) throw new Error(`plan order broken: got batch ${batch.key}, expected ${expected}`);
-        this.trainOne(batch, epoch, step, (t1 - t0) / 1000, t1);
+        await this.trainOne(batch, epoch, step, (t1 - t0) / 1000, t1);
         if (config.trainer.checkpointEvery > 0 && this.position.globalStep % config.trainer.checkpointEvery === 0 && step + 1 < progress.stepsPerEpoch) {
-          this.saveCheckpoint();
+          await this.saveCheckpoint();
         }
         await yieldToEvents(); // let Status, leases and deliveries through between steps
       }
       progress.position = { epoch: epoch + 1, step: 0, globalStep: this.position.globalStep };
-      this.saveCheckpoint();
+      await this.saveCheckpoint();
+      if (this.deps.knn?.due(epoch + 1)) await this.deps.knn.evaluate(this.position);
     }
     return 'done';
   }
 
-  private trainOne(batch: Awaited<ReturnType<DataplaneCoordinator['next']>>, epoch: number, step: number, dataWait: number, t1: number): void {
-    const { config, trainer, coordinator, record, metrics, progress, withTeacher } = this.deps;
+  private async trainOne(batch: Awaited<ReturnType<DataplaneCoordinator['next']>>, epoch: number, step: number, dataWait: number, t1: number): Promise<void> {
+    const { config, engine, coordinator, record, metrics, progress, withTeacher } = this.deps;
     checkJoinedBatch(batch, { batchSize: config.trainer.batchSize, size: config.trainer.size, embedDim: withTeacher ? config.algo.embedDim : 0 });
     const lrEpoch = config.algo.lrSchedule === 'cosine-step' ? epoch + step / progress.stepsPerEpoch : epoch;
-    const input = toStepInput(batch, lrEpoch, withTeacher);
-    let result;
+    let reply;
     try {
-      result = trainer.trainStep(input);
-    } finally {
-      disposeStepInput(input);
+      reply = await engine.step(toEngineBatch(batch, withTeacher), lrEpoch);
+    } catch (err) {
+      if ((err as Error).name === 'NonFiniteLossError') {
+        metrics.nonFiniteLosses.inc();
+        await this.saveCheckpoint(); // the step did not update: keep everything trained so far
+      }
+      throw err;
     }
+    const { result, memory } = reply;
     coordinator.consumed(batch.key);
     const compute = (performance.now() - t1) / 1000;
     const globalStep = this.position.globalStep;
@@ -116,6 +127,7 @@ export class TrainLoop {
       images: batch.batchSize,
       dataWaitSeconds: dataWait,
       computeSeconds: compute,
+      tensors: memory.numTensors,
       ...(batch.rejected.length > 0 ? { rejected: batch.rejected.map((r) => r.index) } : {}),
       time: Date.now(),
     });
@@ -135,16 +147,18 @@ export class TrainLoop {
     metrics.keyQueueFill.set(Math.min(1, ((globalStep + 1) * config.trainer.batchSize) / config.algo.k));
     metrics.epoch.set(epoch);
     metrics.globalStep.set(globalStep + 1);
+    metrics.engineTensors.set(memory.numTensors);
+    metrics.engineTensorBytes.set(memory.numBytes);
     metrics.sync();
   }
 
   /** Writes a checkpoint at the current position (the record is synced first); returns its path. */
-  saveCheckpoint(): string {
-    const { config, trainer, record, store, metrics, progress, plan } = this.deps;
+  async saveCheckpoint(): Promise<string> {
+    const { config, engine, record, store, metrics, progress, plan } = this.deps;
     if (this.lastCheckpoint?.globalStep === this.position.globalStep) return this.lastCheckpoint.path; // nothing trained since
     const t0 = performance.now();
     record.sync();
-    const state = trainer.save();
+    const state = await engine.save();
     const meta: CheckpointMeta = {
       format: 'disco.checkpoint',
       version: 1,

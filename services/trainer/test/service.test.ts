@@ -7,15 +7,13 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as tf from '@tensorflow/tfjs-core';
 import { loadConfig } from '@disco/config';
 import { channelOptions, loadProtos, type HealthClient, type StatusReply__Output } from '@disco/dataplane';
-import { initBackend } from '@disco/tensor';
-import { start, readRecord, trainerConfigSchema } from '../src/main.ts';
+import { start, readCheckpoint, readRecord, trainerConfigSchema } from '../src/main.ts';
 import { SyntheticWorker, coordinatorClient, deliver, deliveriesFor } from './synthetic_worker.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'disco-trainer-'));
@@ -23,16 +21,16 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const quiet = () => undefined;
 
 const DATASET = 40;
-function config(run: string, overrides: Record<string, unknown> = {}, dataplane: Record<string, unknown> = {}) {
-  return loadConfig(trainerConfigSchema, {
-    env: {},
-    overrides: {
-      trainer: { host: '127.0.0.1', port: 0, metricsPort: 0, run, runDir: join(dir, run), seed: 5, epochs: 2, batchSize: 4, size: 8, model: 'resnet18-cifar', width: 0.0625, datasetSize: DATASET, limitImages: 16, checkpointEvery: 3, ...overrides },
+function configOverrides(run: string, overrides: Record<string, unknown> = {}, dataplane: Record<string, unknown> = {}) {
+  return {
+      trainer: { host: '127.0.0.1', port: 0, metricsPort: 0, run, runDir: join(dir, run), seed: 5, epochs: 2, batchSize: 4, size: 8, model: 'resnet18-cifar', width: 0.0625, datasetSize: DATASET, limitImages: 16, checkpointEvery: 3, knnBank: 60, knnQueries: 40, ...overrides },
       algo: { k: 16, headHidden: 16, embedDim: 8, ghostBatchSize: 2 },
       dataplane: { window: 3, ...dataplane },
       drain: { graceMs: 2000 },
-    },
-  });
+  };
+}
+function config(run: string, overrides: Record<string, unknown> = {}, dataplane: Record<string, unknown> = {}) {
+  return loadConfig(trainerConfigSchema, { env: {}, overrides: configOverrides(run, overrides, dataplane) });
 }
 const TOTAL = 8; // 16 images / 4 = 4 steps × 2 epochs
 const planned = (run: string) => Array.from({ length: TOTAL }, (_, i) => `${run}/${Math.floor(i / 4)}/${i % 4}`);
@@ -53,8 +51,6 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
 }
 
 test('trains every planned batch once, in order; Status, health, /metrics; duplicates dropped and counted; no tensors leak', async () => {
-  await initBackend();
-  const tensorsBefore = tf.memory().numTensors;
   const handle = await start(config('a'), quiet);
   const health = new (loadProtos().grpc.health.v1.Health)(`127.0.0.1:${handle.port}`, grpc.credentials.createInsecure(), channelOptions()) as HealthClient;
   const served = await new Promise<string>((resolve, reject) => health.Check({ service: 'disco.v1.Coordinator' }, (err, r) => (err ? reject(err) : resolve(r!.status as string))));
@@ -93,15 +89,28 @@ test('trains every planned batch once, in order; Status, health, /metrics; dupli
     ['disco_trainer_batches_released_total', ''],
     ['disco_trainer_global_step', ''],
     ['grpc_server_handled_total', 'grpc_method="Deliver"'],
+    ['disco_trainer_knn_accuracy_ratio', 'top="1"'],
+    ['disco_trainer_knn_accuracy_ratio', 'top="5"'],
+    ['disco_trainer_tensor_bytes', ''],
   ]) {
     const line = metrics.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
     assert.ok(line, `/metrics has ${name}{${label}}`);
   }
   assert.match(metrics, /disco_trainer_duplicates_dropped_total\{[^}]*\} 1\n/);
   assert.match(metrics, /disco_trainer_images_total\{[^}]*\} 32\n/);
+  assert.match(metrics, /disco_trainer_nonfinite_loss_total\{[^}]*\} 0\n/);
+  assert.match(metrics, /disco_trainer_run_state\{[^}]*state="DONE"[^}]*\} 1\n/);
+  assert.match(metrics, /disco_trainer_run_state\{[^}]*state="TRAINING"[^}]*\} 0\n/);
+  // The engine thread holds the same tensors after every step: nothing leaks across steps.
+  const tensors = new Set(record.map((r) => r.tensors));
+  assert.equal(tensors.size, 1, `live tensors per step: ${[...tensors]}`);
+  assert.ok([...tensors][0]! > 0);
+  // The online kNN ran after each epoch, on the bundled sample's labels (bank 60, queries 40).
+  const knn = readFileSync(join(handle.runDir, 'knn.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(knn.map((k) => [k.epoch, k.bank, k.queries]), [[1, 60, 40], [2, 60, 40]]);
+  for (const k of knn) assert.ok(k.top1 >= 0 && k.top1 <= k.top5 && k.top5 <= 1, JSON.stringify(k));
   worker.close();
   await handle.drain();
-  assert.equal(tf.memory().numTensors, tensorsBefore, 'the run disposed every tensor');
 });
 
 test('Stop checkpoints; a restarted trainer resumes there and trains nothing twice', async () => {
@@ -152,6 +161,28 @@ test('a teacher of the wrong embedding size fails the run, naming the batch', as
   const s = await status(handle.port);
   assert.equal(s.state, 'FAILED');
   assert.match(s.message, /d\/0\/0/);
+  worker.close();
+  await handle.drain();
+});
+
+test('a non-finite loss fails the run naming step and batch, is counted, and keeps what was trained in a checkpoint', async () => {
+  // A learning rate of 1e30 blows the weights up within a few steps; the step that sees a
+  // non-finite loss is refused before it updates anything.
+  const handle = await start(loadConfig(trainerConfigSchema, { env: {}, overrides: { ...configOverrides('e'), algo: { ...configOverrides('e').algo, baseLr: 1e30 } } }), quiet);
+  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
+  const outcome = await handle.finished;
+  assert.equal(outcome.state, 'FAILED');
+  const message = outcome.state === 'FAILED' ? outcome.error.message : '';
+  assert.match(message, /non-finite/i);
+  const trained = readRecord(join(handle.runDir, 'record.jsonl'));
+  assert.ok(trained.length >= 1 && trained.length < TOTAL, `failed after ${trained.length} steps`);
+  assert.match(message, new RegExp(`e/${Math.floor(trained.length / 4)}/${trained.length % 4}`), 'names the batch it refused');
+  const metrics = await (await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`)).text();
+  assert.match(metrics, /disco_trainer_nonfinite_loss_total\{[^}]*\} 1\n/);
+  assert.match(metrics, /disco_trainer_run_state\{[^}]*state="FAILED"[^}]*\} 1\n/);
+  // Everything trained before the refused step is in the newest checkpoint.
+  const newest = readdirSync(join(handle.runDir, 'checkpoints')).sort().at(-1)!;
+  assert.equal(readCheckpoint(join(handle.runDir, 'checkpoints', newest)).meta.position.globalStep, trained.length);
   worker.close();
   await handle.drain();
 });

@@ -58,6 +58,8 @@ export function demoPreset(teacher: BundledTeacher | null = findBundledTeacher()
       model: 'resnet18-cifar',
       width: 0.125,
       checkpointEvery: 20,
+      // `disco train` reports a failed run itself; its trainer need not wait for a scrape.
+      failLingerMs: 0,
     },
     algo: { k: 2048, headHidden: 512, embedDim: DEMO_TEACHER.embedDim, ghostBatchSize: 16, baseLr: 0.24 },
     teacher: {
@@ -69,8 +71,7 @@ export function demoPreset(teacher: BundledTeacher | null = findBundledTeacher()
       seed: DEMO_TEACHER.seed,
       checkpoint: teacher?.checkpoint ?? '',
     },
-    // The trainer answers deliveries and grants leases only between steps (a step blocks its event
-    // loop), so each worker slot turns over about once per two steps: 4 slots keep the window full.
+    // Each worker keeps 4 batches in flight so that the window of 8 stays full while a step runs.
     augment: { ...loopback, imagesInFlight: 2, batchesInFlight: 4 },
     dataplane: { window: 8, leaseMs: 60_000 },
     drain: { graceMs: 10_000 },

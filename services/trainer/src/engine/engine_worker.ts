@@ -1,0 +1,105 @@
+/**
+ * The trainer's engine thread: owns the tfjs backend, the algorithm (libs/disco's trainer with
+ * the student) and the online kNN, and answers EngineRequests one at a time. Keeping tensors
+ * off the main thread keeps gRPC (leases, deliveries, keepalive pings, Status) and /metrics
+ * answering while a step runs for seconds or minutes.
+ */
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@disco/tensor';
+import { createDiscoTrainer, usesTeacher, type DiscoTrainer } from '@disco/disco';
+import { createEncoder } from '@disco/models';
+import { OnlineKnn } from '@disco/eval';
+import { algoConfig, type TrainerConfig } from '../config.ts';
+import { exportStudent } from '../final_export.ts';
+import { loadKnnSets } from './knn_sets.ts';
+import { disposeStepInput, toStepInput } from './step_tensors.ts';
+import type { EngineInfo, EngineMessage, EngineReplies, EngineRequest } from './protocol.ts';
+
+let trainer: DiscoTrainer | undefined;
+let config: TrainerConfig | undefined;
+let knn: OnlineKnn | undefined;
+
+function memory() {
+  const m = tf.memory();
+  return { numTensors: m.numTensors, numBytes: m.numBytes };
+}
+
+function ready(): { trainer: DiscoTrainer; config: TrainerConfig } {
+  if (!trainer || !config) throw new Error('engine: not initialised');
+  return { trainer, config };
+}
+
+async function init(c: TrainerConfig): Promise<EngineInfo> {
+  config = c;
+  const backend = await initBackend();
+  const t = c.trainer;
+  const algo = algoConfig(c);
+  const build = () => createEncoder(t.model, { width: t.width, headHidden: algo.headHidden, embedDim: algo.embedDim, seed: t.seed });
+  trainer = await createDiscoTrainer(algo, { buildEncoder: build, teacherDim: usesTeacher(algo.mode) ? algo.embedDim : undefined });
+  const info: EngineInfo = { backend: backend.name, threads: backend.threads, step: trainer.step };
+  if (t.knnEvery === 0) return { ...info, knnDisabled: 'trainer.knn-every is 0' };
+  const sets = await loadKnnSets({ dataset: c.augment.dataset, bank: t.knnBank, queries: t.knnQueries, size: t.size, seed: t.seed });
+  if ('disabled' in sets) return { ...info, knnDisabled: sets.disabled };
+  knn = new OnlineKnn(sets.bank, sets.queries, { size: t.size, k: Math.min(20, sets.bank.labels.length), batchSize: Math.min(256, t.batchSize) });
+  return { ...info, knnImages: { bank: sets.bank.labels.length, queries: sets.queries.labels.length, source: sets.source } };
+}
+
+async function handle(request: EngineRequest): Promise<EngineReplies[EngineRequest['op']]> {
+  switch (request.op) {
+    case 'init':
+      return init(request.config);
+    case 'restore': {
+      const { trainer } = ready();
+      trainer.restore(request.state);
+      return { step: trainer.step };
+    }
+    case 'step': {
+      const { trainer } = ready();
+      const input = toStepInput(request.batch, request.lrEpoch);
+      try {
+        return { result: trainer.trainStep(input), memory: memory() };
+      } finally {
+        disposeStepInput(input);
+      }
+    }
+    case 'save':
+      return { state: ready().trainer.save() };
+    case 'export': {
+      const { trainer, config } = ready();
+      return { paths: await exportStudent(request.runDir, trainer, config) };
+    }
+    case 'knn': {
+      const { trainer } = ready();
+      const result = knn ? await knn.evaluate(trainer.student) : null;
+      return { result, memory: memory() };
+    }
+    case 'dispose':
+      trainer?.dispose();
+      trainer = undefined;
+      return {};
+  }
+}
+
+function transferables(reply: unknown): ArrayBuffer[] {
+  const state = (reply as Partial<EngineReplies['save']>).state;
+  if (!state) return [];
+  return [...state.tensors.values()].map((t) => t.data.buffer as ArrayBuffer); // fresh copies made by save()
+}
+
+const port = parentPort;
+if (!port) throw new Error('engine_worker.ts runs as a worker thread (see train_engine.ts)');
+// One request at a time, in order: a step never overlaps a save or an export.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (message: { id: number; request: EngineRequest }) => {
+  queue = queue.then(async () => {
+    let out: EngineMessage;
+    try {
+      out = { id: message.id, ok: true, reply: await handle(message.request) };
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      out = { id: message.id, ok: false, fault: { name: e.name, message: e.message, stack: e.stack } };
+    }
+    port.postMessage(out, out.ok ? transferables(out.reply) : []);
+  });
+});
