@@ -9,7 +9,7 @@ import { importCheckpoint, readSafetensors, toFloat32, type Module } from '@disc
 import { openIdxDir } from '@disco/augment';
 import { batchesFromDataset, extractFeatures } from '@disco/eval';
 import { initBackend } from '@disco/tensor';
-import { loadFromCheckpoint } from './checkpoint_backbone.ts';
+import { readCheckpointEncoder } from '@disco/trainer-service';
 
 /** Mean cosine over distinct pairs of the rows of `x` [n, d] (rows normalised first). */
 export function meanPairwiseCosine(x: Float32Array, n: number, d: number): number {
@@ -31,16 +31,11 @@ export function queueSpread(checkpoint: string): number {
   return meanPairwiseCosine(toFloat32(q), q.shape[0], q.shape[1]);
 }
 
-export interface EmbeddingSource {
-  name: string;
-  /** A checkpoint and prefix (trainer checkpoint), or a teacher file (MoCo release format). */
-  checkpoint: string;
-  prefix?: 'student.' | 'key.';
-  arch: string;
-  width: number;
-  /** The student head's hidden width (checkpoint sources). */
-  headHidden?: number;
-}
+export type EmbeddingSource =
+  /** One encoder of a trainer checkpoint (its architecture from the checkpoint's config). */
+  | { name: string; checkpoint: string; encoder: 'student' | 'key' }
+  /** A teacher file (MoCo release format). */
+  | { name: string; checkpoint: string; arch: string; width: number };
 
 /**
  * Spread of the head embeddings of each source on the first `n` test images of the IDX folder
@@ -52,8 +47,8 @@ export async function embeddingSpreads(sources: readonly EmbeddingSource[], data
   const indices = Array.from({ length: Math.min(n, test.length) }, (_, i) => i);
   const out: Record<string, number> = {};
   for (const s of sources) {
-    const enc: Module = s.prefix
-      ? await loadFromCheckpoint(s.checkpoint, { arch: s.arch, width: s.width, prefix: s.prefix, head: { hidden: s.headHidden ?? 2048, embed: 128 } })
+    const enc: Module = 'encoder' in s
+      ? (await readCheckpointEncoder(s.checkpoint, s.encoder)).module
       : importCheckpoint(s.checkpoint, { arch: s.arch, width: s.width, target: 'encoder' }).module;
     try {
       const set = await extractFeatures({ features: (x, opts) => enc.forward(x, opts) }, batchesFromDataset(test, { indices }), { size });

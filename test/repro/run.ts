@@ -14,10 +14,10 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statS
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { listCheckpoints } from '@disco/trainer-service';
 import { BUDGETS, FASHION_MNIST_DIR, type Budget, type RunSpec } from './budgets.ts';
 import { commandLine, runDisco } from './disco_cli.ts';
 import { prepareEvalData } from './eval_data.ts';
-import { extractStudentBackbone, listCheckpoints } from './checkpoint_backbone.ts';
 import { readCurves } from './record_curves.ts';
 import { loadResults, saveResults, type Diagnostics, type EvalEntry, type Results, type RunEntry } from './results.ts';
 import { embeddingSpreads, queueSpread, type EmbeddingSource } from './embedding_spread.ts';
@@ -169,17 +169,12 @@ async function evalRun(spec: RunSpec): Promise<void> {
   if (summaryOf(spec.name)?.state === 'DONE' && existsSync(weights)) await evaluate(studentTarget(spec.name, weights));
 }
 
-/** kNN of each epoch's checkpoint (the last epoch is the final student, already evaluated). */
+/** kNN of each epoch's checkpoint, read by `disco eval` directly (the last epoch is the final student, already evaluated). */
 async function evalEpochs(spec: RunSpec): Promise<void> {
   const steps = summaryOf(spec.name)?.stepsPerEpoch;
   if (summaryOf(spec.name)?.state !== 'DONE' || !steps) return;
-  const checkpoints = listCheckpoints(join(runDir(spec.name), 'checkpoints')).filter((c) => c.globalStep % steps === 0);
-  for (const c of checkpoints.slice(0, -1)) {
-    const epoch = c.globalStep / steps;
-    const weights = join(runDir(spec.name), `epoch${epoch}-student-backbone.safetensors`);
-    if (!existsSync(weights)) await extractStudentBackbone(c.path, weights, student.model, student.width);
-    await evaluate(studentTarget(`${spec.name}@epoch${epoch}`, weights, true));
-  }
+  const checkpoints = listCheckpoints(join(runDir(spec.name), 'checkpoints')).filter((c) => c.globalStep % steps === 0).reverse();
+  for (const c of checkpoints.slice(0, -1)) await evaluate(studentTarget(`${spec.name}@epoch${c.globalStep / steps}`, c.path, true));
 }
 
 /** Collapse diagnostic of every finished run at each epoch end (cached in diagnostics.json). */
@@ -195,12 +190,12 @@ async function diagnose(): Promise<void> {
     const steps = summaryOf(spec.name)?.stepsPerEpoch;
     if (summaryOf(spec.name)?.state !== 'DONE' || !steps || diag.runs[spec.name]) continue;
     const rows: Diagnostics['runs'][string] = [];
-    for (const c of listCheckpoints(join(runDir(spec.name), 'checkpoints')).filter((x) => x.globalStep % steps === 0)) {
-      const src = (prefix: 'student.' | 'key.'): EmbeddingSource => ({ name: prefix, checkpoint: c.path, prefix, arch: student.model, width: student.width, headHidden: headOf(spec) });
+    for (const c of listCheckpoints(join(runDir(spec.name), 'checkpoints')).filter((x) => x.globalStep % steps === 0).reverse()) {
+      const src = (encoder: 'student' | 'key'): EmbeddingSource => ({ name: encoder, checkpoint: c.path, encoder });
       // SEED has no key encoder, and its queue holds teacher embeddings, not keys.
       const moco = spec.mode !== 'seed';
-      const spread = await embeddingSpreads(moco ? [src('student.'), src('key.')] : [src('student.')], evalData(), images, budget.evalSize);
-      rows.push({ epoch: c.globalStep / steps, queue: moco ? queueSpread(c.path) : null, student: spread['student.'], key: moco ? spread['key.'] : null });
+      const spread = await embeddingSpreads(moco ? [src('student'), src('key')] : [src('student')], evalData(), images, budget.evalSize);
+      rows.push({ epoch: c.globalStep / steps, queue: moco ? queueSpread(c.path) : null, student: spread.student, key: moco ? spread.key : null });
     }
     diag.runs[spec.name] = rows;
     const f = (x: number | null) => (x === null ? '–' : x.toFixed(3));

@@ -1,13 +1,15 @@
 /**
  * Config flows one way (STYLE rule 4): schema defaults → JSON file → environment → flags →
  * validated once → deeply frozen. The file is named by `--config <path>` or `DISCO_CONFIG`.
- * Unknown flags and unknown keys in the file are errors; unknown `DISCO_*` variables are left
- * alone (other parts of disco read some, e.g. DISCO_BACKEND).
+ * A flag is spelled in kebab case (`--trainer.run-dir`) or as the file's key path
+ * (`--trainer.runDir`). Unknown flags (with the likely intended one suggested) and unknown keys
+ * in the file are errors; unknown `DISCO_*` variables are left alone (other parts of disco read
+ * some, e.g. DISCO_BACKEND).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { configFields, parseLeaf, type ConfigField } from './fields.ts';
+import { configFields, flagIndex, parseLeaf, suggestFlags, type ConfigField } from './fields.ts';
 
 export interface ConfigSources {
   /** Command-line arguments after the command name. */
@@ -50,7 +52,7 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 
 /** Splits argv into `--key value` / `--key=value` pairs; a bare boolean flag means true. */
 function parseFlags(argv: readonly string[], fields: readonly ConfigField[]): { config?: string; values: [ConfigField, string][] } {
-  const byFlag = new Map(fields.map((f) => [f.flag, f]));
+  const byFlag = flagIndex(fields);
   const values: [ConfigField, string][] = [];
   let config: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -60,7 +62,11 @@ function parseFlags(argv: readonly string[], fields: readonly ConfigField[]): { 
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     let value = eq === -1 ? undefined : arg.slice(eq + 1);
     const field = byFlag.get(name);
-    if (name !== 'config' && !field) throw new ConfigError(`unknown flag --${name} (see --help for the list)`);
+    if (name !== 'config' && !field) {
+      const guesses = suggestFlags(fields, name).map((f) => `--${f}`);
+      const hint = guesses.length === 0 ? '' : guesses.length === 1 ? `; did you mean ${guesses[0]}?` : `; did you mean one of ${guesses.join(', ')}?`;
+      throw new ConfigError(`unknown flag --${name}${hint} (see --help for the list)`);
+    }
     if (value === undefined) {
       const next = argv[i + 1];
       if (field?.type === 'boolean' && (next === undefined || next.startsWith('--'))) value = 'true';

@@ -4,12 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createEncoder, importCheckpoint, moduleTensors, writeSafetensors, type TensorToWrite } from '@disco/models';
-import { initBackend } from '@disco/tensor';
 import { niceTicks, renderSvg, writeChartPng } from '../plot.ts';
 import { idxPrefix, EvalDataError } from '../eval_data.ts';
 import { readCurves } from '../record_curves.ts';
-import { extractStudentBackbone, listCheckpoints, loadFromCheckpoint, CheckpointBackboneError } from '../checkpoint_backbone.ts';
 import { meanPairwiseCosine } from '../embedding_spread.ts';
 import { ci95 } from '../report.ts';
 
@@ -65,37 +62,6 @@ test('readCurves bins steps and averages each epoch', () => {
     assert.deepEqual(c.curve.map((p) => [p.step, p.loss, p.terms.contrastive]), [[0.5, 0.5, 1], [2.5, 2.5, 5]]);
     assert.deepEqual(c.epochs.map((e) => [e.epoch, e.steps, e.loss]), [[0, 2, 0.5], [1, 2, 2.5]]);
     assert.equal(c.computeSeconds, 4);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('extractStudentBackbone writes the checkpoint student in the exported (PyTorch) layout', async () => {
-  const dir = tmp();
-  try {
-    await initBackend();
-    // A checkpoint like the trainer's: student and key encoders in our layouts, plus a queue.
-    const student = createEncoder('resnet18-cifar', { width: 0.0625, seed: 3, headHidden: 8, embedDim: 4 });
-    const key = createEncoder('resnet18-cifar', { width: 0.0625, seed: 4, headHidden: 8, embedDim: 4 });
-    const tensors = new Map<string, TensorToWrite>();
-    for (const [prefix, m] of [['student.', student], ['key.', key]] as const) {
-      for (const [name, t] of await moduleTensors(m)) tensors.set(prefix + name, t);
-    }
-    tensors.set('queue', { dtype: 'F32', shape: [2, 4], data: new Float32Array(8) });
-    const ckpt = join(dir, 'step-0000000064.safetensors');
-    writeSafetensors(ckpt, tensors);
-    await extractStudentBackbone(ckpt, join(dir, 'b.safetensors'), 'resnet18-cifar', 0.0625);
-    const back = importCheckpoint(join(dir, 'b.safetensors'), { arch: 'resnet18-cifar', width: 0.0625, target: 'backbone' }).module;
-    const want = await moduleTensors(student.backbone);
-    const got = await moduleTensors(back);
-    assert.deepEqual([...got.keys()], [...want.keys()]);
-    for (const [name, t] of want) assert.deepEqual(got.get(name)!.data, t.data, name);
-    const enc = await loadFromCheckpoint(ckpt, { arch: 'resnet18-cifar', width: 0.0625, prefix: 'key.', head: { hidden: 8, embed: 4 } });
-    assert.deepEqual((await moduleTensors(enc)).get('fc.2.weight')!.data, (await moduleTensors(key)).get('fc.2.weight')!.data);
-    for (const m of [student, key, back, enc]) m.dispose();
-    writeSafetensors(join(dir, 'step-0000000128.safetensors'), new Map([['queue', { dtype: 'F32', shape: [1], data: new Float32Array(1) }]]));
-    assert.deepEqual(listCheckpoints(dir).map((c) => c.globalStep), [64, 128]);
-    await assert.rejects(extractStudentBackbone(join(dir, 'step-0000000128.safetensors'), join(dir, 'c.safetensors'), 'resnet18-cifar', 0.0625), CheckpointBackboneError);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
