@@ -18,6 +18,7 @@ export const BENCHES: readonly BenchEntry[] = [
   { name: 'embed', file: './embed.ts', summary: 'frozen teacher forward (eval BN), ours vs PyTorch' },
   { name: 'embed-onnx', file: './embed_onnx.ts', summary: 'frozen teacher forward on onnxruntime-node vs tfjs vs PyTorch' },
   { name: 'augment', file: './augment.ts', summary: 'MoCo-v2 augmentation throughput' },
+  { name: 'dataplane', file: './dataplane.ts', summary: 'view pairs/s one trainer ingests from real augment + teacher processes (no-op train step)' },
   { name: 'report', file: './lib/report.ts', summary: 'print the markdown table of results/*.json' },
 ];
 

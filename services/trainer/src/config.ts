@@ -33,6 +33,7 @@ export const trainerSection = z.strictObject({
   keepCheckpoints: z.number().int().min(1).default(3).describe('checkpoints kept; older ones are deleted'),
   resume: z.boolean().default(true).describe('continue from the latest valid checkpoint in the run directory'),
   exitWhenDone: z.boolean().default(true).describe('serve: exit (code 0) once the run is trained and exported'),
+  dryRun: z.boolean().default(false).describe('data plane only: every batch is leased, joined, checked, handed to the engine thread and recorded, but not trained (benchmarks; the weights stay as initialised)'),
   failLingerMs: z.number().int().min(0).default(30_000).describe('serve: after a failed run, keep /metrics up this long (NOT_SERVING) so Prometheus records why, then exit 1'),
   knnEvery: z.number().int().min(0).default(1).describe('online kNN accuracy of the student every N epochs and at the end (0 = off); needs a labelled dataset'),
   knnBank: z.number().int().min(1).default(1000).describe('online kNN: labelled training images in the bank'),
@@ -106,6 +107,7 @@ export function trainingIdentity(config: Readonly<TrainerConfig>): Record<string
     model: t.model,
     width: t.width,
     limitImages: t.limitImages,
+    dryRun: t.dryRun === true, // absent in checkpoints written before the flag existed
     algo: { ...config.algo },
   };
 }

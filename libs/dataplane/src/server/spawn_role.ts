@@ -28,6 +28,8 @@ export interface SpawnRoleOptions {
   /** Path of the role's main.ts. */
   script: string;
   args?: readonly string[];
+  /** Node flags before the script (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Most time to wait for the listening line (ms). */
@@ -41,7 +43,7 @@ export class RoleStartError extends Error {
 }
 
 export function spawnRole(options: SpawnRoleOptions): Promise<SpawnedRole> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, options.script, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', TSX_LOADER, options.script, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,7 +55,8 @@ async function handle(request: EngineRequest): Promise<EngineReplies[EngineReque
       return { step: trainer.step };
     }
     case 'step': {
-      const { trainer } = ready();
+      const { trainer, config } = ready();
+      if (config.trainer.dryRun) return { result: { step: trainer.step, batchId: request.batch.key, lr: 0, loss: 0, terms: {} }, memory: memory() };
       const input = toStepInput(request.batch, request.lrEpoch);
       try {
         return { result: trainer.trainStep(input), memory: memory() };

@@ -53,8 +53,15 @@ export class TrainEngine {
     return this.call({ op: 'restore', state });
   }
 
+  /**
+   * Trains on `batch`. Views and embeddings that own their whole buffer (the data plane
+   * allocates one per view) are moved to the engine thread, not copied: they are unusable
+   * here afterwards.
+   */
   step(batch: EngineBatch, lrEpoch: number): Promise<EngineReplies['step']> {
-    return this.call({ op: 'step', batch, lrEpoch });
+    const arrays = [...batch.views, ...(batch.embeddings ?? [])];
+    const movable = arrays.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer).map((a) => a.buffer as ArrayBuffer);
+    return this.call({ op: 'step', batch, lrEpoch }, [...new Set(movable)]);
   }
 
   async save(): Promise<DiscoState> {
@@ -75,12 +82,12 @@ export class TrainEngine {
     await this.worker.terminate();
   }
 
-  private call<R extends EngineRequest>(request: R): Promise<EngineReplies[R['op']]> {
+  private call<R extends EngineRequest>(request: R, transfer: ArrayBuffer[] = []): Promise<EngineReplies[R['op']]> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (reply: unknown) => void, reject });
-      this.worker.postMessage({ id, request });
+      this.worker.postMessage({ id, request }, transfer);
     });
   }
 
