@@ -47,6 +47,18 @@ export function grpcServerMetrics(registry: Registry): grpc.ServerInterceptor {
       seconds.observe(labels, Number(process.hrtime.bigint() - t0) / 1e9);
     };
     started.inc(labels);
+    // grpc-js refuses some calls itself (a message over grpc.max_receive_message_length →
+    // RESOURCE_EXHAUSTED) by calling sendStatus on its own call object, which interceptors never
+    // see: they only get onCancel. Observing that object's sendStatus labels those calls with
+    // their real code instead of Cancelled (test: libs/metrics/test/metrics.test.ts).
+    const own = call as unknown as { sendStatus?: (status: grpc.PartialStatusObject) => void };
+    if (typeof own.sendStatus === 'function') {
+      const send = own.sendStatus.bind(call);
+      own.sendStatus = (status) => {
+        finish(status.code);
+        send(status);
+      };
+    }
     return new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({

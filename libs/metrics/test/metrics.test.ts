@@ -19,7 +19,7 @@ test('grpc_server_* count every call by method, type and code; /metrics serves t
   const pkg = grpc.loadPackageDefinition(protoLoader.loadSync('t.proto', { includeDirs: [dir] })) as any;
 
   const registry = createRegistry('trainer');
-  const server = new grpc.Server({ interceptors: [grpcServerMetrics(registry)] });
+  const server = new grpc.Server({ interceptors: [grpcServerMetrics(registry)], 'grpc.max_receive_message_length': 1000 });
   server.addService(pkg.t.S.service, {
     Unary: (call: grpc.ServerUnaryCall<{ s: string }, object>, cb: grpc.sendUnaryData<object>) =>
       call.request.s === 'bad' ? cb({ code: grpc.status.INVALID_ARGUMENT, details: 's: bad' }) : cb(null, { s: 'ok' }),
@@ -35,6 +35,8 @@ test('grpc_server_* count every call by method, type and code; /metrics serves t
   await unary('a');
   await unary('b');
   await unary('bad');
+  // grpc-js refuses a message over the server's limit itself: counted as ResourceExhausted, not Cancelled.
+  assert.equal(((await unary('x'.repeat(2000))) as grpc.ServiceError).code, grpc.status.RESOURCE_EXHAUSTED);
   await new Promise((resolve) => client.Stream({}).on('data', () => undefined).on('end', resolve));
 
   const metrics = await startMetricsServer(registry, { host: '127.0.0.1', port: 0 });
@@ -47,7 +49,9 @@ test('grpc_server_* count every call by method, type and code; /metrics serves t
   assert.equal(line('grpc_server_handled_total', 'grpc_service="t.S",grpc_method="Unary",grpc_type="unary",grpc_code="InvalidArgument",service="trainer"'), '1');
   assert.equal(line('grpc_server_started_total', 'grpc_service="t.S",grpc_method="Stream",grpc_type="server_stream",service="trainer"'), '1');
   assert.equal(line('grpc_server_msg_sent_total', 'grpc_service="t.S",grpc_method="Stream",grpc_type="server_stream",service="trainer"'), '2');
-  assert.equal(line('grpc_server_handling_seconds_count', 'service="trainer",grpc_service="t.S",grpc_method="Unary",grpc_type="unary"'), '3');
+  assert.equal(line('grpc_server_handled_total', 'grpc_service="t.S",grpc_method="Unary",grpc_type="unary",grpc_code="ResourceExhausted",service="trainer"'), '1');
+  assert.equal(line('grpc_server_handled_total', 'grpc_service="t.S",grpc_method="Unary",grpc_type="unary",grpc_code="Cancelled",service="trainer"'), undefined);
+  assert.equal(line('grpc_server_handling_seconds_count', 'service="trainer",grpc_service="t.S",grpc_method="Unary",grpc_type="unary"'), '4');
   assert.match(body, /^process_cpu_seconds_total/m);
   assert.equal((await fetch(`http://127.0.0.1:${metrics.port}/other`)).status, 404);
   await metrics.close();
