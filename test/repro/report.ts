@@ -192,7 +192,7 @@ export async function writeReport(res: Results, paths: { markdown: string; plots
     '',
     epochs.length && maxEpoch > 0
       ? [
-          'The trainer has no online kNN yet; each epoch-end checkpoint was evaluated with `disco eval <checkpoint> --no-linear` (which reads the student backbone out of a trainer checkpoint) on the same sets. Epoch 0 is the students\' common initial weights.',
+          'Each epoch-end checkpoint was evaluated with `disco eval <checkpoint> --no-linear` (which reads the student backbone out of a trainer checkpoint) on the same sets as the table above (the trainer\'s online kNN in `knn.jsonl` uses a smaller bank and is not comparable). Epoch 0 is the students\' common initial weights.',
           '',
           `| run | ${Array.from({ length: maxEpoch + 1 }, (_, e) => `epoch ${e}`).join(' | ')} |`,
           `|---|${Array.from({ length: maxEpoch + 1 }, () => '---').join('|')}|`,
