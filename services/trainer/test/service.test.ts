@@ -186,3 +186,29 @@ test('a non-finite loss fails the run naming step and batch, is counted, and kee
   worker.close();
   await handle.drain();
 });
+
+test('the main thread answers Status and /metrics while a long step runs on the engine thread', async () => {
+  // One step of a wider student at 64 px takes seconds on a CPU backend; a blocked event loop
+  // (the step on the main thread) would miss the 1.5 s deadlines below.
+  const handle = await start(config('g', { epochs: 1, limitImages: 16, batchSize: 16, size: 64, width: 0.5, knnEvery: 0 }), quiet);
+  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 1, dim: 8 });
+  const record = join(handle.runDir, 'record.jsonl');
+  let answered = 0;
+  let stepMs = 0;
+  while (readRecord(record).length === 0) {
+    const t0 = performance.now();
+    const client = coordinatorClient(handle.port);
+    await new Promise<void>((resolve, reject) => client.Status({}, { deadline: Date.now() + 1500 }, (err) => (client.close(), err ? reject(err) : resolve())));
+    const scrape = await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`, { signal: AbortSignal.timeout(1500) });
+    assert.equal(scrape.status, 200);
+    answered++;
+    stepMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const [line] = readRecord(record);
+  assert.ok(line.computeSeconds > 2, `the step took ${line.computeSeconds} s: too short to show anything`);
+  assert.ok(answered >= 3, `answered ${answered} Status + scrape pairs during the step (last ${stepMs.toFixed(0)} ms)`);
+  worker.close();
+  await handle.finished;
+  await handle.drain();
+});
