@@ -24,6 +24,7 @@ export const MAIN_PANELS = [
   'Losses',
   'Learning rate',
   'Lease window',
+  'Online kNN accuracy',
   'Augment images / s',
   'Augment stage time (p95)',
   'Rejected images',

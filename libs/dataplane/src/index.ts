@@ -12,6 +12,7 @@ export * from './lease/lease_window.ts';
 export * from './join/view_collector.ts';
 export * from './join/batch_assembly.ts';
 export * from './join/batch_join.ts';
+export * from './join/buffer_pool.ts';
 export * from './client/channel.ts';
 export * from './client/streams.ts';
 export * from './client/replicas.ts';

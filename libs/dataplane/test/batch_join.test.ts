@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import {
   BatchJoin,
+  BufferPool,
   DEFAULT_WIRE_LIMITS,
   chunkEmbeddings,
   chunkViews,
@@ -87,4 +88,41 @@ test('the pending-bytes budget is enforced (RESOURCE_EXHAUSTED) and abandon free
   j.abandon('r/0/1', 'L');
   assert.equal(j.stats().pendingBytes, one);
   j.accept(chunksOf(2)[0]);
+});
+
+test('view buffers come from the pool: a consumed batch\'s views and an abandoned delivery\'s are reused, bit-correct', () => {
+  const pool = new BufferPool(4);
+  const j = new BatchJoin({ known: () => true, maxPendingBytes: 1 << 20, maxBatchBytes: 1 << 20, pool });
+  let first;
+  for (const c of chunksOf(0)) {
+    const r = j.accept(c);
+    if (r.complete) first = r.batch;
+  }
+  assert.ok(first);
+  assert.equal(pool.allocated, 2);
+  const buffers = first.views.map((v) => v.buffer);
+  j.take(first.key);
+  for (const v of first.views) pool.give(v); // the consumer is done with it
+  assert.equal(pool.size, 2);
+  // The next batch fills the same memory, and its pixels are its own.
+  let second;
+  for (const c of chunksOf(1)) {
+    const r = j.accept(c);
+    if (r.complete) second = r.batch;
+  }
+  assert.ok(second);
+  assert.equal(pool.reused, 2);
+  assert.deepEqual(new Set(second.views.map((v) => v.buffer)), new Set(buffers));
+  assert.deepEqual([...second.views[0]], [...new Uint8Array(N * H * H * 3).map((_, i) => i + 1)]);
+  assert.deepEqual([...second.views[1]], [...new Uint8Array(N * H * H * 3).map((_, i) => i + 2)]);
+  // A delivery abandoned half-way gives its buffers back.
+  const partial = chunksOf(2, 'L2');
+  j.accept(partial[0]);
+  assert.equal(pool.size, 0);
+  j.abandon('r/0/2', 'L2');
+  assert.equal(pool.size, 1);
+  // Bounded, and a view into a larger buffer is not kept.
+  for (let i = 0; i < 10; i++) pool.give(new ArrayBuffer(N * H * H * 3));
+  pool.give(Buffer.from('tiny'));
+  assert.equal(pool.size, 4);
 });

@@ -51,7 +51,7 @@ export function grpcServerMetrics(registry: Registry): grpc.ServerInterceptor {
     // RESOURCE_EXHAUSTED) by calling sendStatus on its own call object, which interceptors never
     // see: they only get onCancel. Observing that object's sendStatus labels those calls with
     // their real code instead of Cancelled (test: libs/metrics/test/metrics.test.ts).
-    const own = call as unknown as { sendStatus?: (status: grpc.PartialStatusObject) => void };
+    const own = call as unknown as { sendStatus?: (status: { code: grpc.status }) => void };
     if (typeof own.sendStatus === 'function') {
       const send = own.sendStatus.bind(call);
       own.sendStatus = (status) => {

@@ -111,7 +111,8 @@ export class TrainLoop {
       }
       throw err;
     }
-    const { result, memory } = reply;
+    const { result, memory, returned } = reply;
+    coordinator.recycle(returned);
     coordinator.consumed(batch.key);
     const compute = (performance.now() - t1) / 1000;
     const globalStep = this.position.globalStep;

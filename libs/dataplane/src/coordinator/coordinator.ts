@@ -8,6 +8,7 @@ import { batchKey } from '../codec/batch_id.ts';
 import type { WireLimits } from '../codec/limits.ts';
 import { LeaseWindow, type PlannedBatch } from '../lease/lease_window.ts';
 import { BatchJoin } from '../join/batch_join.ts';
+import { BufferPool } from '../join/buffer_pool.ts';
 import type { JoinedBatch } from '../join/batch_assembly.ts';
 import { LeaseSessions } from './lease_sessions.ts';
 import { makeDeliverHandler, type DeliverCounters } from './deliver_handler.ts';
@@ -32,6 +33,8 @@ export interface CoordinatorOptions {
 export class DataplaneCoordinator {
   readonly window: LeaseWindow<PlanSpec>;
   readonly join: BatchJoin;
+  /** View buffers, reused across batches: give a batch's views back with `recycle` when done. */
+  readonly pool: BufferPool;
   readonly sessions: LeaseSessions;
   readonly counters: DeliverCounters = { accepted: 0, duplicate: 0, stale: 0, invalid: 0 };
   private waiters: (() => void)[] = [];
@@ -39,12 +42,15 @@ export class DataplaneCoordinator {
 
   constructor(readonly options: CoordinatorOptions) {
     this.window = new LeaseWindow<PlanSpec>({ window: options.window, leaseMs: options.leaseMs, now: options.now });
+    // Two views per batch; the window's batches plus the one in training plus slack.
+    this.pool = new BufferPool(2 * (options.window + 2));
     const maxBatchBytes = options.limits.maxBatchSize * (2 * options.limits.maxSide ** 2 * 3 + 2 * options.limits.maxEmbeddingDim * 4);
     this.join = new BatchJoin({
       known: (key, leaseId) => ['current', 'superseded'].includes(this.window.check(key, leaseId)),
       maxPendingBytes: options.maxPendingBytes,
       maxBatchBytes: Math.min(maxBatchBytes, options.maxPendingBytes),
       embeddings: options.embeddings,
+      pool: this.pool,
     });
     this.sessions = new LeaseSessions(this.window, {
       datasetSize: options.datasetSize,
@@ -90,6 +96,11 @@ export class DataplaneCoordinator {
   }
 
   /** The trainer is done with `key`: the window slides and more leases go out. */
+  /** The consumer is done with these view buffers (a taken batch's `views`, or their ArrayBuffers): reuse them. */
+  recycle(buffers: readonly (ArrayBuffer | Uint8Array)[]): void {
+    for (const b of buffers) this.pool.give(b);
+  }
+
   consumed(key: string): void {
     this.window.consume(key);
     this.join.forget(key);

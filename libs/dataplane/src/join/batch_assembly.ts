@@ -7,6 +7,7 @@ import { DuplicateChunkError, InvalidFieldError, LimitExceededError } from '../c
 import type { EmbeddingChunkData } from '../codec/embeddings.ts';
 import type { RejectedImageInfo, ViewChunkData } from '../codec/views.ts';
 import { Coverage, ViewCollector, checkSameCall, type CallIdentity } from './view_collector.ts';
+import type { BufferPool } from './buffer_pool.ts';
 
 /** A complete batch: what the trainer trains on. */
 export interface JoinedBatch {
@@ -33,8 +34,8 @@ export class BatchAssembly {
   private readonly embeddingCoverage: [Coverage, Coverage];
 
   /** `expectEmbeddings` false: a views-only batch (MoCo-v2 mode, no teacher). */
-  constructor(readonly call: CallIdentity, private readonly maxBatchBytes: number, private readonly expectEmbeddings = true) {
-    this.views = new ViewCollector(call, maxBatchBytes);
+  constructor(readonly call: CallIdentity, private readonly maxBatchBytes: number, private readonly expectEmbeddings = true, pool?: BufferPool) {
+    this.views = new ViewCollector(call, maxBatchBytes, pool);
     this.embeddingCoverage = [new Coverage(call.batchSize), new Coverage(call.batchSize)];
   }
 
@@ -94,5 +95,10 @@ export class BatchAssembly {
       embeddings: [this.embeddings[0] ?? new Float32Array(0), this.embeddings[1] ?? new Float32Array(0)],
       rejected: [...this.views.rejected].sort((a, b) => a.position - b.position),
     };
+  }
+
+  /** This delivery was abandoned: its view buffers go back to the pool. */
+  recycle(): void {
+    this.views.recycle();
   }
 }

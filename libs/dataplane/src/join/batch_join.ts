@@ -7,6 +7,7 @@ import { DuplicateBatchError, LimitExceededError, UnknownBatchError } from '../c
 import type { EmbeddingChunkData } from '../codec/embeddings.ts';
 import type { ViewChunkData } from '../codec/views.ts';
 import { BatchAssembly, type JoinedBatch } from './batch_assembly.ts';
+import type { BufferPool } from './buffer_pool.ts';
 
 export interface BatchJoinOptions {
   /** Is this (batch, lease) one we expect deliveries for? */
@@ -17,6 +18,8 @@ export interface BatchJoinOptions {
   maxBatchBytes: number;
   /** Whether batches carry teacher embeddings (default true; false in MoCo-v2 mode). */
   embeddings?: boolean;
+  /** Where view buffers come from and where dead ones go (default: fresh allocations). */
+  pool?: BufferPool;
 }
 
 export type JoinResult = { complete: false } | { complete: true; batch: JoinedBatch };
@@ -35,7 +38,7 @@ export class BatchJoin {
     let assembly = this.partial.get(slot);
     if (!assembly) {
       if (!this.options.known(chunk.key, chunk.leaseId)) throw new UnknownBatchError(chunk.key, `under lease '${chunk.leaseId}' is not expected`);
-      assembly = new BatchAssembly({ id: chunk.batch, key: chunk.key, leaseId: chunk.leaseId, batchSize: chunk.batchSize }, this.options.maxBatchBytes, this.options.embeddings ?? true);
+      assembly = new BatchAssembly({ id: chunk.batch, key: chunk.key, leaseId: chunk.leaseId, batchSize: chunk.batchSize }, this.options.maxBatchBytes, this.options.embeddings ?? true, this.options.pool);
       this.partial.set(slot, assembly);
     }
     const before = assembly.bytes;
@@ -55,6 +58,7 @@ export class BatchJoin {
       if (a.key === batch.key) {
         this.pendingBytes -= a.bytes;
         this.partial.delete(other);
+        a.recycle();
       }
     }
     this.joined.add(batch.key);
@@ -69,6 +73,7 @@ export class BatchJoin {
     if (!assembly) return;
     this.pendingBytes -= assembly.bytes;
     this.partial.delete(slot);
+    assembly.recycle();
   }
 
   /** What a partial delivery still lacks, for error messages. */

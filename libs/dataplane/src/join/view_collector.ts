@@ -6,6 +6,7 @@
 import type { BatchKeyed } from '../codec/batch_id.ts';
 import { DuplicateChunkError, InvalidFieldError, LimitExceededError } from '../codec/errors.ts';
 import type { RejectedImageInfo, ViewChunkData, ViewNumber } from '../codec/views.ts';
+import type { BufferPool } from './buffer_pool.ts';
 
 /** Which rows of a batch have arrived. */
 export class Coverage {
@@ -49,7 +50,7 @@ export class ViewCollector {
   private readonly buffers: (Buffer | undefined)[] = [undefined, undefined];
   private readonly coverage: [Coverage, Coverage];
 
-  constructor(readonly call: CallIdentity, private readonly maxBytes: number) {
+  constructor(readonly call: CallIdentity, private readonly maxBytes: number, private readonly pool?: BufferPool) {
     this.coverage = [new Coverage(call.batchSize), new Coverage(call.batchSize)];
   }
 
@@ -68,7 +69,7 @@ export class ViewCollector {
       const need = this.call.batchSize * imageBytes;
       if (this.bytes + need > this.maxBytes) throw new LimitExceededError('batch_size', this.bytes + need, this.maxBytes, 'per-batch memory limit (bytes)');
       this.bytes += need;
-      this.buffers[v] = Buffer.allocUnsafe(need);
+      this.buffers[v] = this.pool ? this.pool.take(need) : Buffer.allocUnsafe(need);
     }
     if (!this.coverage[v].mark(chunk.offset, chunk.count)) throw new DuplicateChunkError(this.call.key, chunk.view, chunk.offset, chunk.count);
     chunk.data.copy(this.buffers[v]!, chunk.offset * imageBytes);
@@ -93,5 +94,11 @@ export class ViewCollector {
   /** Drops the pixels of a view (after use). */
   release(view: ViewNumber): void {
     this.buffers[view - 1] = undefined;
+  }
+
+  /** An abandoned delivery: its buffers never left this collector, so they go back to the pool. */
+  recycle(): void {
+    for (const b of this.buffers) if (b) this.pool?.give(b);
+    this.buffers[0] = this.buffers[1] = undefined;
   }
 }

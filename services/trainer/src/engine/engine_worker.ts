@@ -56,10 +56,11 @@ async function handle(request: EngineRequest): Promise<EngineReplies[EngineReque
     }
     case 'step': {
       const { trainer, config } = ready();
-      if (config.trainer.dryRun) return { result: { step: trainer.step, batchId: request.batch.key, lr: 0, loss: 0, terms: {} }, memory: memory() };
-      const input = toStepInput(request.batch, request.lrEpoch);
+      const returned = ownedBuffers(request.batch.views);
+      if (config.trainer.dryRun) return { result: { step: trainer.step, batchId: request.batch.key, lr: 0, loss: 0, terms: {} }, memory: memory(), returned };
+      const input = toStepInput(request.batch, request.lrEpoch); // copies the views into tensors
       try {
-        return { result: trainer.trainStep(input), memory: memory() };
+        return { result: trainer.trainStep(input), memory: memory(), returned };
       } finally {
         disposeStepInput(input);
       }
@@ -82,8 +83,14 @@ async function handle(request: EngineRequest): Promise<EngineReplies[EngineReque
   }
 }
 
+/** The views' buffers when they are whole ArrayBuffers (moved here by the main thread). */
+function ownedBuffers(views: readonly Uint8Array[]): ArrayBuffer[] {
+  return [...new Set(views.filter((v) => v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer).map((v) => v.buffer as ArrayBuffer))];
+}
+
 function transferables(reply: unknown): ArrayBuffer[] {
-  const state = (reply as Partial<EngineReplies['save']>).state;
+  const { state, returned } = reply as Partial<EngineReplies['save'] & EngineReplies['step']>;
+  if (returned) return returned;
   if (!state) return [];
   return [...state.tensors.values()].map((t) => t.data.buffer as ArrayBuffer); // fresh copies made by save()
 }

@@ -49,7 +49,8 @@ export type EngineRequest =
 export interface EngineReplies {
   init: EngineInfo;
   restore: { step: number };
-  step: { result: StepResult; memory: EngineMemory };
+  /** `returned`: the batch's view buffers, moved back for reuse once the step has read them. */
+  step: { result: StepResult; memory: EngineMemory; returned: ArrayBuffer[] };
   save: { state: DiscoState };
   export: { paths: ExportPaths };
   knn: { result: OnlineKnnResult | null; memory: EngineMemory };
