@@ -7,6 +7,7 @@ import { ProgressDisplay, formatDuration, formatStatusLine, progressFigures } fr
 const status = (over: Partial<StatusReply__Output> = {}): StatusReply__Output => ({
   run: 'demo', state: 'TRAINING', epoch: 1, epochs: 3, step: 10, stepsPerEpoch: 20, globalStep: 30, imagesPerSecond: 64,
   batchesInFlight: 2, batchesReleased: 0, losses: { contrastive: 5.25, distill1: 0.125, distill2: 0.25, total: 17.25 }, lr: 0.03, workers: 1, message: '',
+  knnTop1: 0, knnTop5: 0, knnEpoch: 0,
   ...over,
 });
 
@@ -30,6 +31,7 @@ test('the line shows epoch, step, bar, images/s, every loss term, lr and ETA', (
     formatStatusLine(status(), 32, 10),
     'epoch 2/3 step 10/20  [#####-----] 50%  64.0 img/s  loss 17.25 contrastive 5.250 distill1 0.1250 distill2 0.2500  lr 0.0300  ETA 15s',
   );
+  assert.match(formatStatusLine(status({ knnTop1: 0.6125, knnTop5: 0.97, knnEpoch: 1 }), 32, 10), /lr 0\.0300  kNN 61\.3%  ETA 15s$/);
   assert.match(formatStatusLine(status({ state: 'STOPPING', losses: {}, imagesPerSecond: 0 }), 32, 0), /^epoch 2\/3 step 10\/20  50%  0\.0 img\/s  ETA \?  stopping$/);
 });
 

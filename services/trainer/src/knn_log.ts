@@ -11,6 +11,7 @@ import { OnlineKnn } from '@disco/eval';
 import type { PlanPosition } from './checkpoint/checkpoint_file.ts';
 import type { TrainEngine } from './engine/train_engine.ts';
 import type { TrainerMetrics } from './metrics.ts';
+import type { Progress } from './progress.ts';
 
 export interface KnnLine {
   epoch: number;
@@ -32,6 +33,7 @@ export class KnnLog {
     private readonly epochs: number,
     private readonly metrics: TrainerMetrics,
     private readonly log: (line: string) => void,
+    private readonly progress?: Progress,
   ) {}
 
   due(epochsDone: number): boolean {
@@ -57,6 +59,7 @@ export class KnnLog {
       appendFileSync(this.path, JSON.stringify(line) + '\n');
       this.metrics.knnAccuracy.set({ top: '1' }, result.top1);
       this.metrics.knnAccuracy.set({ top: '5' }, result.top5);
+      if (this.progress) this.progress.knn = { top1: result.top1, top5: result.top5, epoch: position.epoch };
       this.log(
         `knn after epoch ${position.epoch}: top-1 ${(100 * result.top1).toFixed(2)}%, top-5 ${(100 * result.top5).toFixed(2)}% ` +
           `(k=${result.k}, ${result.n_train} bank / ${result.n_test} queries, ${result.seconds.toFixed(1)} s)`,

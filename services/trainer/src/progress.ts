@@ -21,6 +21,8 @@ export class Progress {
   losses: Record<string, number> = {};
   lr = 0;
   lastTrained: BatchKeyed | undefined;
+  /** The latest online kNN result (fractions), once one ran. */
+  knn: { top1: number; top5: number; epoch: number } | undefined;
   /** Steps, images and seconds trained by this process (not counting a resumed past). */
   readonly totals = { steps: 0, images: 0, dataWait: 0, compute: 0 };
   /** The first step's data wait (the workers starting up). */

@@ -103,7 +103,7 @@ export class TrainingRun {
         coordinator: this.coordinator,
         engine: this.engine,
         record: this.record,
-        knn: this.engineInfo.knnImages ? new KnnLog(this.engine, join(this.runDir, 'knn.jsonl'), config.trainer.knnEvery, config.trainer.epochs, metrics, this.log) : undefined,
+        knn: this.engineInfo.knnImages ? new KnnLog(this.engine, join(this.runDir, 'knn.jsonl'), config.trainer.knnEvery, config.trainer.epochs, metrics, this.log, progress) : undefined,
         store,
         metrics,
         progress,

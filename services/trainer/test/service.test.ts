@@ -106,9 +106,12 @@ test('trains every planned batch once, in order; Status, health, /metrics; dupli
   assert.equal(tensors.size, 1, `live tensors per step: ${[...tensors]}`);
   assert.ok([...tensors][0]! > 0);
   // The online kNN ran after each epoch, on the bundled sample's labels (bank 60, queries 40).
+  const final = await status(handle.port);
+  assert.equal(final.knnEpoch, 2, 'Status carries the latest online kNN');
   const knn = readFileSync(join(handle.runDir, 'knn.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(knn.map((k) => [k.epoch, k.bank, k.queries]), [[1, 60, 40], [2, 60, 40]]);
   for (const k of knn) assert.ok(k.top1 >= 0 && k.top1 <= k.top5 && k.top5 <= 1, JSON.stringify(k));
+  assert.equal(final.knnTop1, knn[1].top1);
   worker.close();
   await handle.drain();
 });

@@ -71,6 +71,15 @@ export interface StatusReply {
    * why, when FAILED
    */
   'message'?: (string);
+  /**
+   * latest online kNN accuracy (fraction), when knn_epoch > 0
+   */
+  'knnTop1'?: (number | string);
+  'knnTop5'?: (number | string);
+  /**
+   * epochs trained when it was measured (0 = not yet)
+   */
+  'knnEpoch'?: (number);
 }
 
 export interface StatusReply__Output {
@@ -115,4 +124,13 @@ export interface StatusReply__Output {
    * why, when FAILED
    */
   'message': (string);
+  /**
+   * latest online kNN accuracy (fraction), when knn_epoch > 0
+   */
+  'knnTop1': (number);
+  'knnTop5': (number);
+  /**
+   * epochs trained when it was measured (0 = not yet)
+   */
+  'knnEpoch': (number);
 }

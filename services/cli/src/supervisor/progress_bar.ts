@@ -51,6 +51,7 @@ export function formatStatusLine(s: StatusReply__Output, batchSize: number, barW
     `${s.imagesPerSecond.toFixed(1)} img/s`,
   ];
   if (Object.keys(s.losses).length > 0) parts.push(formatLosses(s.losses), `lr ${s.lr.toPrecision(3)}`);
+  if (s.knnEpoch > 0) parts.push(`kNN ${(100 * s.knnTop1).toFixed(1)}%`);
   parts.push(`ETA ${formatDuration(f.etaSeconds)}`);
   if (s.state !== 'TRAINING') parts.push(s.state.toLowerCase());
   return parts.join('  ');

@@ -21,6 +21,7 @@ export function makeStatusHandler(run: string, progress: Progress, coordinator: 
       lr: progress.lr,
       workers: coordinator.sessions.workers,
       message: progress.message,
+      ...(progress.knn ? { knnTop1: progress.knn.top1, knnTop5: progress.knn.top5, knnEpoch: progress.knn.epoch } : {}),
     });
   };
 }
