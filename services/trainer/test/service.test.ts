@@ -215,3 +215,14 @@ test('the main thread answers Status and /metrics while a long step runs on the 
   await handle.finished;
   await handle.drain();
 });
+
+test('a trainer that cannot read the dataset (a pod without the volume) trains without the online kNN and says why', async () => {
+  const logged: string[] = [];
+  const missing = loadConfig(trainerConfigSchema, { env: {}, overrides: { ...configOverrides('h2', { epochs: 1 }), augment: { dataset: join(dir, 'not-mounted') } } });
+  const second = await start(missing, (l) => logged.push(l));
+  const worker = new SyntheticWorker({ port: second.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
+  assert.equal((await second.finished).state, 'DONE');
+  assert.ok(logged.some((l) => /online kNN off: cannot read the dataset for it: .*not-mounted/.test(l)), logged.join('\n'));
+  worker.close();
+  await second.drain();
+});

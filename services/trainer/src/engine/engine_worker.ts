@@ -39,7 +39,13 @@ async function init(c: TrainerConfig): Promise<EngineInfo> {
   trainer = await createDiscoTrainer(algo, { buildEncoder: build, teacherDim: usesTeacher(algo.mode) ? algo.embedDim : undefined });
   const info: EngineInfo = { backend: backend.name, threads: backend.threads, step: trainer.step };
   if (t.knnEvery === 0) return { ...info, knnDisabled: 'trainer.knn-every is 0' };
-  const sets = await loadKnnSets({ dataset: c.augment.dataset, bank: t.knnBank, queries: t.knnQueries, size: t.size, seed: t.seed });
+  let sets;
+  try {
+    sets = await loadKnnSets({ dataset: c.augment.dataset, bank: t.knnBank, queries: t.knnQueries, size: t.size, seed: t.seed });
+  } catch (err) {
+    // e.g. a trainer pod without the dataset volume (trainer.dataset-size given): train without the kNN.
+    return { ...info, knnDisabled: `cannot read the dataset for it: ${(err as Error).message}` };
+  }
   if ('disabled' in sets) return { ...info, knnDisabled: sets.disabled };
   knn = new OnlineKnn(sets.bank, sets.queries, { size: t.size, k: Math.min(20, sets.bank.labels.length), batchSize: Math.min(256, t.batchSize) });
   return { ...info, knnImages: { bank: sets.bank.labels.length, queries: sets.queries.labels.length, source: sets.source } };
