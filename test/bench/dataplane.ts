@@ -9,7 +9,9 @@
  * Reported: end-to-end pairs/s over the steady state (first recorded step to last), and where
  * the time goes: CPU milliseconds per pair of each role over the same span, from
  * /proc/<pid>/stat (all threads). The trainer's CPU per pair gives what one trainer core can
- * ingest when augmentation has the cores it needs: `trainer_capacity_pairs_per_s`.
+ * ingest when augmentation has the cores it needs: `trainer_capacity_pairs_per_s`, and its
+ * main thread's CPU per pair (gRPC receive, decode, join; the serial part) what one trainer can
+ * ingest with a spare core for the rest: `trainer_main_thread_capacity_pairs_per_s`.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -147,6 +149,8 @@ export async function run(args: string[]): Promise<unknown> {
     const cpuMsPerPair = (name: string) => (1000 * (cpuEnd[name] - start!.cpu[name])) / pairs;
     const byRole = (role: Role) => roles.filter((r) => r.role === role).reduce((s, r) => s + cpuMsPerPair(r.name), 0);
     const trainerMs = cpuMsPerPair('trainer');
+    const main0 = start!.threads.main ?? { user: 0, system: 0 };
+    const mainMs = (1000 * (threadsEnd.main.user + threadsEnd.main.system - main0.user - main0.system)) / pairs;
     const result = {
       bench: 'dataplane',
       size,
@@ -170,6 +174,8 @@ export async function run(args: string[]): Promise<unknown> {
           return [name, { user: (1000 * (t.user - t0.user)) / pairs, system: (1000 * (t.system - t0.system)) / pairs }];
         }),
       ),
+      // The main thread (HTTP/2, decode, join) is the serial part; the rest runs on other cores.
+      trainer_main_thread_capacity_pairs_per_s: 1000 / mainMs,
       augment_capacity_pairs_per_core_s: 1000 / (byRole('augment') / 1),
       load_avg_1m: { before: loadBefore, after: loadavg()[0] },
       goal_pairs_per_s: 1000,
