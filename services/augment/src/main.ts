@@ -107,8 +107,14 @@ export async function start(config: Readonly<DiscoConfig>, log: (line: string) =
   let stopped: Promise<void> | undefined;
   const stop = (graceful: boolean) =>
     (stopped ??= (async () => {
-      if (graceful) await role.drain(drain);
-      else {
+      if (graceful) {
+        // No new leases from the first moment of the drain: the server's drain hooks run only
+        // after drain.delayMs, and a worker leasing meanwhile would take batches it must then
+        // finish or hand back. Running batches still finish (the hook waits for them).
+        const leasing = worker?.stop(drain.delayMs + drain.graceMs);
+        await role.drain(drain);
+        await leasing;
+      } else {
         void worker?.stop(0);
         role.close();
       }

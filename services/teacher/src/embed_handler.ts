@@ -3,7 +3,10 @@
  * complete the input is paused, the view is embedded (whole, so batch-statistics BN sees the
  * batch) and its embedding chunks are written with backpressure, then input resumes. The call
  * ends OK once both views are embedded and the client has half-closed. A cancelled call (client
- * gone, deadline passed) frees its pixels and writes nothing more.
+ * gone, deadline passed) frees its pixels and writes nothing more. Embeddings are checked before
+ * they leave: a view with any NaN or ±Inf (broken weights, an overflowing forward) fails the
+ * call with INTERNAL, naming the batch, view and first bad value, and is counted; nothing of it
+ * is sent, so the worker retries the batch on another replica instead of training on garbage.
  */
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -33,6 +36,30 @@ export interface EmbedDeps {
   maxPendingBytes: number;
   metrics: TeacherMetrics;
   isDraining: () => boolean;
+}
+
+/** A view's embeddings hold NaN or ±Inf; they are not sent. */
+export class NonFiniteEmbeddingError extends Error {
+  override name = 'NonFiniteEmbeddingError';
+  constructor(readonly batch: string, readonly view: ViewNumber, bad: number, first: { row: number; dim: number; value: number }, total: number) {
+    super(
+      `teacher embeddings of batch ${batch} view ${view} are not finite: ${bad} of ${total} values are NaN or infinite ` +
+        `(first: row ${first.row}, dim ${first.dim} = ${first.value}); refusing to send them`,
+    );
+  }
+}
+
+/** Throws NonFiniteEmbeddingError if any value of `data` ([n, dim] row-major) is NaN or ±Inf. */
+export function checkFinite(data: Float32Array, dim: number, batch: string, view: ViewNumber): void {
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      bad++;
+      if (first < 0) first = i;
+    }
+  }
+  if (bad > 0) throw new NonFiniteEmbeddingError(batch, view, bad, { row: Math.floor(first / dim), dim: first % dim, value: data[first] }, data.length);
 }
 
 /** Serialises forwards: one view at a time through the model, in arrival order. */
@@ -96,6 +123,12 @@ export function makeEmbedHandler(deps: EmbedDeps) {
       });
       c.release(view);
       if (done || !data) return;
+      try {
+        checkFinite(data, deps.model.embeddingDim, c.call.key, view); // [n, D]
+      } catch (err) {
+        deps.metrics.nonFiniteViews.inc();
+        throw err;
+      }
       deps.metrics.images.inc(n);
       const chunks = chunkEmbeddings(
         { batch: c.call.id, leaseId: c.call.leaseId, view, batchSize: n, offset: 0, count: n, dim: deps.model.embeddingDim, data },

@@ -10,6 +10,8 @@ export interface TeacherMetrics {
   forwardSeconds: Histogram<'bn_mode'>;
   batchSeconds: Histogram;
   inflight: Gauge;
+  /** Views whose embeddings held NaN or ±Inf: refused, nothing sent. */
+  nonFiniteViews: Counter;
   backend: Gauge<'backend' | 'model' | 'bn_mode'>;
 }
 
@@ -53,6 +55,11 @@ export function createTeacherMetrics(registry: Registry): TeacherMetrics {
       registers,
     }),
     inflight: new Gauge({ name: 'disco_teacher_inflight_batches', help: 'Embed calls in progress.', registers }),
+    nonFiniteViews: new Counter({
+      name: 'disco_teacher_nonfinite_views_total',
+      help: 'Views whose embeddings held NaN or infinite values; the Embed call failed (INTERNAL) and nothing of it was sent.',
+      registers,
+    }),
     backend: new Gauge({
       name: 'disco_teacher_info',
       help: 'Constant 1, labelled with the tfjs backend, model and BatchNorm mode in use.',

@@ -48,6 +48,8 @@ export interface TrainerMetrics {
 
 export function createTrainerMetrics(registry: Registry, source: TrainerGaugesSource): TrainerMetrics {
   const registers = [registry];
+  // Registered first: its collect refreshes the data-plane series below before they are read at a scrape.
+  new Gauge({ name: 'disco_trainer_up', help: 'The trainer process is up (1).', registers, collect: () => sync() }).set(1);
   const deliveries = new Counter({
     name: 'disco_trainer_deliveries_total',
     help: 'Deliver calls by outcome: accepted, duplicate (dropped: the batch was already delivered or trained), stale (lease unknown), invalid.',
@@ -83,8 +85,6 @@ export function createTrainerMetrics(registry: Registry, source: TrainerGaugesSo
     for (const state of ['pending', 'leased', 'delivered'] as const) window.set({ state }, w[state]);
     workers.set(source.workers());
   };
-  // Refresh the data-plane series at every scrape.
-  new Gauge({ name: 'disco_trainer_up', help: 'The trainer process is up (1).', registers, collect: () => sync() }).set(1);
 
   return {
     stepSeconds: new Histogram({

@@ -68,6 +68,7 @@ export class TrainingRun {
       maxPendingBytes: perBatch * (2 * dataplane.window + 2),
       datasetSize: plan.datasetSize,
       embeddings: usesTeacher(algo.mode),
+      embeddingDim: usesTeacher(algo.mode) ? algo.embedDim : undefined,
       log,
     });
   }

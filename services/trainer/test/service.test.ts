@@ -155,15 +155,19 @@ test('an expired lease is leased again to another worker', async () => {
   await handle.drain();
 });
 
-test('a teacher of the wrong embedding size fails the run, naming the batch', async () => {
-  const handle = await start(config('d'), quiet);
-  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 1, dim: 5 });
-  const outcome = await handle.finished;
-  assert.equal(outcome.state, 'FAILED');
-  assert.match(outcome.state === 'FAILED' ? outcome.error.message : '', /^batch d\/0\/0: the teacher embeds in 5 dimensions but the student head outputs 8/);
-  const s = await status(handle.port);
-  assert.equal(s.state, 'FAILED');
-  assert.match(s.message, /d\/0\/0/);
+test('embeddings of the wrong size (a teacher replica with another embed-dim) are refused, naming both sizes; the batch goes to another worker', async () => {
+  const handle = await start(config('d', { epochs: 1 }, { leaseMs: 500 }), quiet);
+  const bad = new SyntheticWorker({ port: handle.port, workerId: 'bad', datasetSize: DATASET, credits: 1, dim: 8, deliver: () => false });
+  await waitFor('the bad worker holds a lease', () => bad.specs.length === 1);
+  await assert.rejects(deliver(bad.client, deliveriesFor(bad.specs[0], 5)), (e: grpc.ServiceError) => {
+    assert.equal(e.code, grpc.status.FAILED_PRECONDITION);
+    assert.match(e.details, /^shape\[1\]: embeddings of d\/0\/\d have 5 dimensions, the run's have 8/);
+    return true;
+  });
+  bad.close();
+  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
+  assert.equal((await handle.finished).state, 'DONE');
+  assert.deepEqual(readRecord(join(handle.runDir, 'record.jsonl')).map((r) => r.batch), planned('d').slice(0, 4));
   worker.close();
   await handle.drain();
 });

@@ -26,6 +26,8 @@ export interface CoordinatorOptions {
   datasetSize: number;
   /** Whether deliveries carry teacher embeddings (default true; false in MoCo-v2 mode). */
   embeddings?: boolean;
+  /** The run's embedding size: a delivery in another one is refused (FAILED_PRECONDITION) and its batch leased again. */
+  embeddingDim?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -63,6 +65,7 @@ export class DataplaneCoordinator {
         window: this.window,
         join: this.join,
         limits: options.limits,
+        embeddingDim: options.embeddingDim,
         counters: this.counters,
         onJoined: () => this.wake(),
       }),

@@ -6,7 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { DeliverReply, Delivery__Output } from '../proto/types.ts';
-import { InvalidFieldError, UnknownBatchError } from '../codec/errors.ts';
+import { InvalidFieldError, PreconditionError, UnknownBatchError } from '../codec/errors.ts';
 import { decodeViewChunk, type ViewChunkData } from '../codec/views.ts';
 import { decodeEmbeddingChunk, type EmbeddingChunkData } from '../codec/embeddings.ts';
 import type { WireLimits } from '../codec/limits.ts';
@@ -26,6 +26,8 @@ export interface DeliverDeps {
   window: LeaseWindow<unknown>;
   join: BatchJoin;
   limits: WireLimits;
+  /** The run's embedding size, when known: embeddings in another size are refused. */
+  embeddingDim?: number;
   counters: DeliverCounters;
   onJoined: () => void;
 }
@@ -55,6 +57,9 @@ export function makeDeliverHandler(deps: DeliverDeps) {
     call.on('data', (msg: Delivery__Output) => {
       try {
         const chunk = decodeDelivery(msg, deps.limits);
+        if ('dim' in chunk && deps.embeddingDim !== undefined && chunk.dim !== deps.embeddingDim) {
+          throw new PreconditionError('shape[1]', `embeddings of ${chunk.key} have ${chunk.dim} dimensions, the run's have ${deps.embeddingDim} (a teacher replica with another teacher.embed-dim?)`);
+        }
         if (!first) {
           first = chunk;
           const check = deps.window.check(chunk.key, chunk.leaseId);
