@@ -1,5 +1,6 @@
 /**
- * Picks the tfjs backend once per process: tfjs-node-gpu > tfjs-node > wasm > cpu.
+ * Picks the tfjs backend once per process: tfjs-node-gpu > tfjs-node > native > wasm > cpu
+ * ('native': disco's libtorch addon, `native/`, built by `npm install` where libtorch-dev is).
  * `DISCO_BACKEND` (one of BACKEND_NAMES) forces a choice. What was chosen, and why each
  * earlier candidate was not, is kept in `backendInfo()` and logged by callers.
  * This is the only file in disco that knows which backend is loaded.
@@ -8,8 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmTrainingKernels } from './kernels/register_all.ts';
 import { registerGradients } from './gradients.ts';
+import { registerNativeBackend } from './native/register.ts';
 
-export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface BackendAttempt {
@@ -22,10 +24,10 @@ export interface BackendAttempt {
 export interface BackendInfo {
   /** disco's name for the backend in use. */
   name: BackendName;
-  /** tfjs's own name for it (`tensorflow`, `wasm`, `cpu`). */
+  /** tfjs's own name for it (`tensorflow`, `native`, `wasm`, `cpu`). */
   tfjsName: string;
   tfjsVersion: string;
-  /** Threads the backend computes with (1 for wasm under Node: tfjs turns wasm threads off). */
+  /** Threads the backend computes with (1 for wasm under Node: tfjs turns wasm threads off; native: libtorch's intra-op threads). */
   threads: number;
   simd: boolean;
   forcedBy?: string;
@@ -56,6 +58,15 @@ async function tryNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node
   if (!(await tf.setBackend('tensorflow'))) throw new BackendError(`${pkg} loaded but backend 'tensorflow' did not start`);
 }
 
+/** libtorch's intra-op thread count once 'native' has started. */
+let nativeThreads = 0;
+
+async function tryNative(): Promise<void> {
+  const addon = registerNativeBackend();
+  if (!(await tf.setBackend('native'))) throw new BackendError("backend 'native' did not start");
+  nativeThreads = addon.info().threads;
+}
+
 async function tryWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
@@ -69,6 +80,7 @@ async function tryCpu(): Promise<void> {
 const STARTERS: Record<BackendName, () => Promise<void>> = {
   'tfjs-node-gpu': () => tryNode('@tensorflow/tfjs-node-gpu'),
   'tfjs-node': () => tryNode('@tensorflow/tfjs-node'),
+  native: tryNative,
   wasm: tryWasm,
   cpu: tryCpu,
 };
@@ -90,6 +102,11 @@ export function initBackend(force?: BackendName): Promise<BackendInfo> {
   return pending;
 }
 
+function threadsOf(name: BackendName): number {
+  if (name === 'native') return nativeThreads;
+  return name === 'wasm' || name === 'cpu' ? 1 : Number(process.env.TF_NUM_INTRAOP_THREADS ?? 0) || 0;
+}
+
 async function start(forced: BackendName | undefined, forcedBy: string): Promise<BackendInfo> {
   // tfjs-core's Node build registers no gradients; every backend needs them to train.
   await registerGradients();
@@ -104,7 +121,7 @@ async function start(forced: BackendName | undefined, forcedBy: string): Promise
         name,
         tfjsName,
         tfjsVersion: tf.version_core,
-        threads: name === 'wasm' || name === 'cpu' ? 1 : Number(process.env.TF_NUM_INTRAOP_THREADS ?? 0) || 0,
+        threads: threadsOf(name),
         simd: name === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : false,
         forcedBy: forced ? forcedBy : undefined,
         attempts,

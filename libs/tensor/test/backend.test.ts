@@ -16,7 +16,7 @@ test('with nothing forced, the best available backend is chosen and the others s
   const r = selectIn({ DISCO_BACKEND: '' });
   assert.equal(r.status, 0, r.stderr);
   const info = JSON.parse(r.stdout);
-  const order = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+  const order = ['tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu'];
   const chosen = order.indexOf(info.name);
   assert.ok(chosen >= 0);
   // Every backend before the chosen one was tried and failed with a reason.
@@ -43,7 +43,7 @@ test('DISCO_BACKEND=wasm forces wasm', () => {
 test('an unknown DISCO_BACKEND is an error naming the value and the valid names', () => {
   const r = selectIn({ DISCO_BACKEND: 'tpu' });
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /DISCO_BACKEND='tpu' is not one of tfjs-node-gpu, tfjs-node, wasm, cpu/);
+  assert.match(r.stderr, /DISCO_BACKEND='tpu' is not one of tfjs-node-gpu, tfjs-node, native, wasm, cpu/);
 });
 
 test('a forced backend that cannot start is an error, not a silent fallback', () => {

@@ -1,0 +1,25 @@
+{
+  "targets": [
+    {
+      "target_name": "disco_tensor_native",
+      "sources": [
+        "src/addon.cc",
+        "src/js_tensor.cc",
+        "src/caching_allocator.cc",
+        "src/activation.cc",
+        "src/conv.cc",
+        "src/matmul.cc",
+        "src/elementwise.cc",
+        "src/reshape_ops.cc",
+        "src/batch_norm.cc",
+        "src/batch_norm_train.cc",
+        "src/pool.cc"
+      ],
+      "include_dirs": ["<!(node -p \"process.env.DISCO_TORCH_INCLUDE || '/usr/include'\")", "<!(node -p \"(process.env.DISCO_TORCH_INCLUDE || '/usr/include') + '/torch/csrc/api/include'\")"],
+      "libraries": ["-L<!(node -p \"process.env.DISCO_TORCH_LIB || '/usr/lib/x86_64-linux-gnu'\")", "-ltorch", "-ltorch_cpu", "-lc10"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

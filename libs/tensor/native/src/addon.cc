@@ -1,0 +1,108 @@
+// disco's native tfjs kernels over libtorch: the module's function table and thread setup.
+// Threads: DISCO_NATIVE_THREADS (default 2) intra-op threads, one inter-op thread.
+#include <node_api.h>
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "caching_allocator.h"
+#include "js_tensor.h"
+
+namespace disco {
+napi_value conv2d(napi_env, napi_callback_info);
+napi_value conv2dBackpropInput(napi_env, napi_callback_info);
+napi_value conv2dBackpropFilter(napi_env, napi_callback_info);
+napi_value matmul(napi_env, napi_callback_info);
+napi_value binary(napi_env, napi_callback_info);
+napi_value unary(napi_env, napi_callback_info);
+napi_value elementwiseGrad(napi_env, napi_callback_info);
+napi_value reduce(napi_env, napi_callback_info);
+napi_value tile(napi_env, napi_callback_info);
+napi_value transpose(napi_env, napi_callback_info);
+napi_value batchNorm(napi_env, napi_callback_info);
+napi_value batchNormGrad(napi_env, napi_callback_info);
+napi_value batchNormTrain(napi_env, napi_callback_info);
+napi_value batchNormTrainGrad(napi_env, napi_callback_info);
+napi_value maxPool(napi_env, napi_callback_info);
+napi_value maxPoolGrad(napi_env, napi_callback_info);
+napi_value avgPool(napi_env, napi_callback_info);
+napi_value avgPoolGrad(napi_env, napi_callback_info);
+
+namespace {
+
+int threadsFromEnv() {
+  const char* v = std::getenv("DISCO_NATIVE_THREADS");
+  const int n = v ? std::atoi(v) : 0;
+  return n > 0 ? n : 2;
+}
+
+// info() → { threads, mkldnn, torchVersion, cachedBytes }
+DISCO_NATIVE_FN(info) {
+  napi_env env = args.env();
+  napi_value out, threads, mkldnn, version, cached;
+  napi_create_object(env, &out);
+  napi_create_int32(env, at::get_num_threads(), &threads);
+  napi_get_boolean(env, at::hasMKLDNN(), &mkldnn);
+  napi_create_string_utf8(env, TORCH_VERSION, NAPI_AUTO_LENGTH, &version);
+  napi_set_named_property(env, out, "threads", threads);
+  napi_set_named_property(env, out, "mkldnn", mkldnn);
+  napi_set_named_property(env, out, "torchVersion", version);
+  napi_create_double(env, static_cast<double>(cachedAllocatorBytes()), &cached);
+  napi_set_named_property(env, out, "cachedBytes", cached);
+  return out;
+}
+
+// setThreads(n): libtorch's intra-op thread count.
+DISCO_NATIVE_FN(setThreads) {
+  const int64_t n = args.integer(0);
+  if (n < 1) throw NativeError("setThreads: " + std::to_string(n) + " is not a positive thread count");
+  at::set_num_threads(static_cast<int>(n));
+  return nullptr;
+}
+
+// release(float32Array) → whether its memory was lent by the addon and is now freed. JavaScript
+// must not read the array afterwards (the 'native' backend copies on every read for this).
+DISCO_NATIVE_FN(release) {
+  void* data = nullptr;
+  size_t length = 0;
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(args.env(), args.raw(0), &type, &length, &data, nullptr, nullptr) != napi_ok) {
+    throw NativeError("release: argument 0 is not a typed array");
+  }
+  napi_value out;
+  napi_get_boolean(args.env(), length > 0 && releaseLent(data), &out);
+  return out;
+}
+
+// lentCount() → how many results JavaScript still holds.
+DISCO_NATIVE_FN(lentCount) {
+  napi_value out;
+  napi_create_double(args.env(), static_cast<double>(disco::lentCount()), &out);
+  return out;
+}
+
+napi_value init(napi_env env, napi_value exports) {
+  static bool threadsSet = false;
+  if (!threadsSet) {
+    installCachingAllocator();
+    at::set_num_interop_threads(1);
+    at::set_num_threads(threadsFromEnv());
+    threadsSet = true;
+  }
+  const napi_property_descriptor fns[] = {
+#define FN(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default, nullptr}
+      FN(conv2d), FN(conv2dBackpropInput), FN(conv2dBackpropFilter), FN(matmul), FN(binary),
+      FN(unary), FN(elementwiseGrad), FN(reduce), FN(tile), FN(transpose), FN(batchNorm), FN(batchNormGrad), FN(batchNormTrain), FN(batchNormTrainGrad),
+      FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(info), FN(setThreads), FN(release), FN(lentCount),
+#undef FN
+  };
+  napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
+  return exports;
+}
+
+}  // namespace
+}  // namespace disco
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, disco::init)
