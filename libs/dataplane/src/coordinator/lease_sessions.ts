@@ -29,6 +29,8 @@ const MAX_CREDITS = 1024;
 
 export class LeaseSessions {
   private readonly sessions = new Set<Session>();
+  /** Which worker the next pump starts with (round-robin). */
+  private turn = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -85,16 +87,29 @@ export class LeaseSessions {
     this.pump();
   }
 
-  /** Hands out as many leases as credits and the window allow; re-arms the expiry timer. */
+  /**
+   * Hands out as many leases as credits and the window allow, one per worker per round, starting
+   * one worker further each time: when the window is the limit, every worker with credit gets its
+   * share instead of the first to connect taking all. Re-arms the expiry timer.
+   */
   pump(): void {
     if (this.closed) return;
     this.window.expire();
-    for (const session of this.sessions) {
-      while (session.credits > 0) {
+    const all = [...this.sessions];
+    const order = all.length > 0 ? [...all.slice(this.turn % all.length), ...all.slice(0, this.turn % all.length)] : all;
+    this.turn++;
+    for (let granted = true; granted; ) {
+      granted = false;
+      for (const session of order) {
+        if (session.credits === 0) continue;
         const lease = this.window.acquire(session.workerId);
-        if (!lease) break;
+        if (!lease) {
+          this.arm();
+          return;
+        }
         session.credits--;
         session.call.write({ ...lease.spec, id: lease.id, leaseId: lease.leaseId, leaseDeadlineUnixMs: lease.deadline });
+        granted = true;
       }
     }
     this.arm();
