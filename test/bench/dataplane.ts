@@ -42,11 +42,17 @@ const FLAGS = {
 
 type Role = 'trainer' | 'augment' | 'teacher';
 
+/** utime and stime (seconds) from the text of a /proc/…/stat file; the name is between the parentheses. */
+function parseStat(stat: string): { name: string; user: number; system: number } {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // clock ticks (USER_HZ = 100 on Linux)
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
 /** utime + stime of a process, all threads, in seconds. */
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100 on Linux)
+  const { user, system } = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return user + system;
 }
 
 /** CPU seconds of each thread of a process, summed by thread name, user and system apart. */
@@ -54,12 +60,10 @@ function threadCpu(pid: number): Record<string, { user: number; system: number }
   const out: Record<string, { user: number; system: number }> = {};
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const e = (out[name] ??= { user: 0, system: 0 });
-      e.user += Number(f[11]) / 100;
-      e.system += Number(f[12]) / 100;
+      const t = parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      const e = (out[tid === String(pid) ? 'main' : t.name] ??= { user: 0, system: 0 });
+      e.user += t.user;
+      e.system += t.system;
     } catch {
       // the thread ended meanwhile
     }
@@ -95,7 +99,7 @@ export async function run(args: string[]): Promise<unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'disco-bench-dataplane-'));
   const jpegs = await benchJpegs(200);
   const manifest = join(dir, 'images.jsonl');
-  writeFileSync(manifest, readdirSync(jpegs).filter((f) => f.endsWith('.jpg')).map((f) => JSON.stringify({ path: join(jpegs, f) })).join('\n') + '\n');
+  const listing = readdirSync(jpegs).filter((f) => f.endsWith('.jpg')).map((f) => JSON.stringify({ path: join(jpegs, f) })).join('\n') + '\n';
   const images = batch * batches;
   const loopback = { host: '127.0.0.1', port: 0, metricsPort: 0 };
   const runDir = join(dir, 'run');
@@ -109,9 +113,9 @@ export async function run(args: string[]): Promise<unknown> {
   };
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  // The manifest lists 200 files; the plan repeats none within an epoch, so the dataset is
-  // presented as `images` long by repeating the list.
-  writeFileSync(manifest, Array.from({ length: Math.ceil(images / 200) }, () => readFileSync(manifest, 'utf8')).join(''));
+  // 200 files; the plan repeats none within an epoch, so the manifest repeats the list until it
+  // is at least `images` long.
+  writeFileSync(manifest, listing.repeat(Math.ceil(images / 200)));
 
   const logs: string[] = [];
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DISCO_') || k === 'DISCO_BACKEND'));

@@ -5,6 +5,11 @@
  * Buffers come back once the consumer is done with a batch (`give`) and are handed out again
  * for the next batch of the same size. Bounded: at most `maxPerSize` idle buffers per size.
  */
+/** The ArrayBuffer a view spans whole (offset 0, full length), or undefined for a slice of a larger one. */
+export function wholeBuffer(view: ArrayBufferView): ArrayBuffer | undefined {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer ? view.buffer : undefined;
+}
+
 export class BufferPool {
   private readonly idle = new Map<number, ArrayBuffer[]>();
   /** Buffers handed out that were reused rather than allocated (for tests and metrics). */
@@ -30,8 +35,8 @@ export class BufferPool {
    * into a larger buffer, e.g. Node's small-buffer pool, is left to the garbage collector).
    */
   give(buffer: ArrayBuffer | Uint8Array): void {
-    const whole = buffer instanceof ArrayBuffer ? buffer : buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength ? buffer.buffer : undefined;
-    if (!(whole instanceof ArrayBuffer) || whole.byteLength === 0) return;
+    const whole = buffer instanceof ArrayBuffer ? buffer : wholeBuffer(buffer);
+    if (!whole || whole.byteLength === 0) return;
     const stack = this.idle.get(whole.byteLength) ?? [];
     if (stack.length >= this.maxPerSize || stack.includes(whole)) return;
     stack.push(whole);

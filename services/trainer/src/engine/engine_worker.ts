@@ -14,6 +14,7 @@ import { algoConfig, type TrainerConfig } from '../config.ts';
 import { exportStudent } from '../final_export.ts';
 import { loadKnnSets } from './knn_sets.ts';
 import { disposeStepInput, toStepInput } from './step_tensors.ts';
+import { wholeBuffers } from './whole_buffers.ts';
 import type { EngineInfo, EngineMessage, EngineReplies, EngineRequest } from './protocol.ts';
 
 let trainer: DiscoTrainer | undefined;
@@ -62,7 +63,7 @@ async function handle(request: EngineRequest): Promise<EngineReplies[EngineReque
     }
     case 'step': {
       const { trainer, config } = ready();
-      const returned = ownedBuffers(request.batch.views);
+      const returned = wholeBuffers(request.batch.views); // moved here by the main thread: moved back for reuse
       if (config.trainer.dryRun) return { result: { step: trainer.step, batchId: request.batch.key, lr: 0, loss: 0, terms: {} }, memory: memory(), returned };
       const input = toStepInput(request.batch, request.lrEpoch); // copies the views into tensors
       try {
@@ -87,11 +88,6 @@ async function handle(request: EngineRequest): Promise<EngineReplies[EngineReque
       trainer = undefined;
       return {};
   }
-}
-
-/** The views' buffers when they are whole ArrayBuffers (moved here by the main thread). */
-function ownedBuffers(views: readonly Uint8Array[]): ArrayBuffer[] {
-  return [...new Set(views.filter((v) => v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer).map((v) => v.buffer as ArrayBuffer))];
 }
 
 function transferables(reply: unknown): ArrayBuffer[] {

@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { DiscoState } from '@disco/disco';
+import { wholeBuffers } from './whole_buffers.ts';
 import type { TrainerConfig } from '../config.ts';
 import type { EngineBatch, EngineInfo, EngineMessage, EngineReplies, EngineRequest } from './protocol.ts';
 
@@ -60,8 +61,7 @@ export class TrainEngine {
    */
   step(batch: EngineBatch, lrEpoch: number): Promise<EngineReplies['step']> {
     const arrays = [...batch.views, ...(batch.embeddings ?? [])];
-    const movable = arrays.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer).map((a) => a.buffer as ArrayBuffer);
-    return this.call({ op: 'step', batch, lrEpoch }, [...new Set(movable)]);
+    return this.call({ op: 'step', batch, lrEpoch }, wholeBuffers(arrays));
   }
 
   async save(): Promise<DiscoState> {
