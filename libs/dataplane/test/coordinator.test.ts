@@ -25,9 +25,9 @@ const N = 2;
 const S = 4;
 const D = 3;
 
-async function setup() {
-  const coordinator = new DataplaneCoordinator({ window: 2, leaseMs: 60_000, limits: DEFAULT_WIRE_LIMITS, maxPendingBytes: 1 << 20, datasetSize: 10 });
-  coordinator.extend([0, 1, 2].map((step) => ({ id: { run: 'c', epoch: 0, step }, spec: { indices: [step, step + 3], runSeed: 1, size: S, datasetSize: 10 } })));
+async function setup(window = 2, steps = 3) {
+  const coordinator = new DataplaneCoordinator({ window, leaseMs: 60_000, limits: DEFAULT_WIRE_LIMITS, maxPendingBytes: 1 << 20, datasetSize: 10 });
+  coordinator.extend(Array.from({ length: steps }, (_, step) => step).map((step) => ({ id: { run: 'c', epoch: 0, step }, spec: { indices: [step, step + 3], runSeed: 1, size: S, datasetSize: 10 } })));
   const server = new RoleServer({ services: ['disco.v1.Coordinator'] });
   server.server.addService(loadProtos().disco.v1.Coordinator.service, coordinator.handlers);
   const port = await server.listen('127.0.0.1', 0);
@@ -93,6 +93,38 @@ test('credits and the window bound hand-out; deliveries are accepted once, in pl
   assert.equal((await third).id!.step, 2, 'consuming slides the window');
   assert.equal((await coordinator.next()).key, 'c/0/1');
   call.end();
+});
+
+test('when the window frees one slot at a time, the slots go to the workers in turn', async () => {
+  // Each worker, like the augment worker, holds one credit and grants the next when its delivery
+  // is accepted: a credit message and a consumption per batch, two pumps per lease.
+  const { coordinator, client } = await setup(1, 8);
+  const got: string[] = [];
+  const delivered: Promise<DeliverReply__Output>[] = [];
+  const workers = ['a', 'b'].map((workerId) => {
+    const call = client.Lease();
+    call.on('error', () => {}); // cancelled when the server closes
+    call.on('data', (spec: BatchSpec__Output) => {
+      got.push(workerId);
+      const reply = deliver(client, deliveries(spec));
+      delivered.push(reply);
+      void reply.then(() => call.write({ credits: 1 }), () => {});
+    });
+    call.write({ hello: { workerId, datasetSize: 10 } });
+    call.write({ credits: 1 });
+    return call;
+  });
+  for (let step = 0; step < 8; step++) {
+    const batch = await coordinator.next(AbortSignal.timeout(5000));
+    assert.equal(batch.key, `c/0/${step}`);
+    await new Promise((r) => setTimeout(r, 20)); // the credit arrives before the slot frees
+    coordinator.consumed(batch.key);
+  }
+  // The first lease goes to whichever hello and credits arrived first; from then on, in turn.
+  const first = got[0];
+  assert.deepEqual(got, Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? first : first === 'a' ? 'b' : 'a')), `leases went ${got.join(',')}`);
+  assert.deepEqual((await Promise.all(delivered)).map((r) => r.outcome), new Array(8).fill('ACCEPTED'));
+  workers.forEach((w) => w.end());
 });
 
 test('a bad hello and bad deliveries fail with exact codes naming the field', async () => {

@@ -19,7 +19,7 @@ const SCRIPT = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 // Started by path as its own process, as `disco train` does (services never import each other).
 const TEACHER_SCRIPT = fileURLToPath(new URL('../../teacher/src/main.ts', import.meta.url));
 const TEACHER = { model: 'resnet18-cifar', width: 0.125, headHidden: 16, embedDim: 8, seed: 5 };
-const IMAGES = 40;
+const IMAGES = 64;
 const BATCH = 4;
 const SIZE = 12;
 
@@ -66,8 +66,33 @@ test('workers lease, augment, embed and deliver every batch once, in plan order,
   const workers = await Promise.all(['w0', 'w1'].map((id) => spawnRole({ script: SCRIPT, args: [...args, '--augment.worker-id', id] })));
   after(() => workers.forEach((w) => w.child.kill('SIGKILL')));
 
-  const seen: number[] = [];
+  // Kill w0 while it holds a lease: from step 2, freeze it; once the coordinator shows it holding
+  // a lease it cannot have delivered (still held 50 ms after the freeze, or granted since), kill
+  // it. A frozen worker keeps the credits it granted and leases go to the workers in turn, so one
+  // comes, unless it was frozen with none (every slot's batch just delivered, credits not yet
+  // sent): then let it run a moment and freeze it again.
+  const holds = () => coordinator.window.leases().some((l) => l.workerId === 'w0');
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let killed = false;
+  let finished = false;
+  const killWhileHolding = async () => {
+    while (!killed && !finished) {
+      workers[0].child.kill('SIGSTOP');
+      await sleep(50); // a delivery already on the wire lands
+      const deadline = Date.now() + 300;
+      while (!holds() && !finished && Date.now() < deadline) await sleep(2);
+      if (holds()) {
+        workers[0].child.kill('SIGKILL');
+        killed = true;
+        return;
+      }
+      workers[0].child.kill('SIGCONT');
+      await sleep(20);
+    }
+  };
+  let killing: Promise<void> | undefined;
+
+  const seen: number[] = [];
   for (let step = 0; step < plan.length; step++) {
     const batch = await coordinator.next(AbortSignal.timeout(60_000));
     assert.equal(batch.key, batchKey(plan[step].id), 'plan order');
@@ -82,27 +107,10 @@ test('workers lease, augment, embed and deliver every batch once, in plan order,
     seen.push(...(plan[step].spec.indices as number[]));
     coordinator.consumed(batch.key);
     if (step === 5) teachers[0].child.kill('SIGKILL'); // workers retry on the other replica
-    if (step >= 2 && !killed) {
-      // Kill w0 while it holds a lease: freeze it, and kill it only if it still holds one then.
-      // It may hold none right now (the window can be full of batches w1 delivered, waiting for
-      // this loop to take them): then try again after the next step.
-      const holds = () => coordinator.window.leases().some((l) => l.workerId === 'w0');
-      const deadline = Date.now() + 2_000;
-      for (;;) {
-        while (!holds() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-        if (!holds()) break;
-        workers[0].child.kill('SIGSTOP');
-        await new Promise((r) => setTimeout(r, 50));
-        if (holds()) {
-          workers[0].child.kill('SIGKILL');
-          killed = true;
-          break;
-        }
-        workers[0].child.kill('SIGCONT');
-        if (Date.now() > deadline) break;
-      }
-    }
+    if (step === 2) killing = killWhileHolding();
   }
+  finished = true;
+  await killing;
   assert.ok(killed, 'w0 was killed while holding a lease');
   assert.equal(new Set(seen).size, IMAGES, 'every image trained once');
   assert.ok(coordinator.window.drained);

@@ -29,8 +29,8 @@ const MAX_CREDITS = 1024;
 
 export class LeaseSessions {
   private readonly sessions = new Set<Session>();
-  /** Which worker the next pump starts with (round-robin). */
-  private turn = 0;
+  /** The session the last lease went to: the next round starts with the one after it. */
+  private lastGranted: Session | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -82,22 +82,24 @@ export class LeaseSessions {
 
   private leave(session: Session | undefined): void {
     if (!session || !this.sessions.delete(session)) return;
+    if (this.lastGranted === session) this.lastGranted = undefined;
     const back = this.window.releaseWorker(session.workerId);
     if (back.length > 0) this.options.log?.(`worker ${session.workerId} left; ${back.length} leases back in the window`);
     this.pump();
   }
 
   /**
-   * Hands out as many leases as credits and the window allow, one per worker per round, starting
-   * one worker further each time: when the window is the limit, every worker with credit gets its
-   * share instead of the first to connect taking all. Re-arms the expiry timer.
+   * Hands out as many leases as credits and the window allow, one per worker per round, each
+   * round starting with the worker after the one the last lease went to: when the window is the
+   * limit and frees one slot at a time, the slots go to the workers in turn instead of the first
+   * to connect (or whichever a pump happens to start with) taking all. Re-arms the expiry timer.
    */
   pump(): void {
     if (this.closed) return;
     this.window.expire();
     const all = [...this.sessions];
-    const order = all.length > 0 ? [...all.slice(this.turn % all.length), ...all.slice(0, this.turn % all.length)] : all;
-    this.turn++;
+    const start = this.lastGranted ? all.indexOf(this.lastGranted) + 1 : 0;
+    const order = [...all.slice(start), ...all.slice(0, start)];
     for (let granted = true; granted; ) {
       granted = false;
       for (const session of order) {
@@ -108,6 +110,7 @@ export class LeaseSessions {
           return;
         }
         session.credits--;
+        this.lastGranted = session;
         session.call.write({ ...lease.spec, id: lease.id, leaseId: lease.leaseId, leaseDeadlineUnixMs: lease.deadline });
         granted = true;
       }
