@@ -27,6 +27,11 @@ permutation (a fixture input), encoded in ghost batches of GHOST (BatchNorm stat
 batch; running statistics updated by ghost batch 0 only, as DDP keeps rank 0's), unpermuted.
 The teacher is not a network here: its L2-normalised embeddings of both views are inputs.
 Computed in float64 from float32 inputs, so the golden values carry no float32 rounding.
+
+Each step after the first starts from the state the previous step recorded (`step<s>.state.*`,
+rounded to float32, as the TS test restores it): a parity check per step. Chained steps would
+compare float32 noise instead: a ReLU input within ~1e-6 of zero after one float32 step (one in
+some 10^5 here) flips its mask and moves the early layers' gradients by ~1e-3.
 """
 import json
 import math
@@ -245,6 +250,8 @@ def run(mode, student, key, queue, ptr, batches, fx):
             if name.startswith('fc.'):
                 fx.tensor(f'step{s}.grad.{name}', ours(name, p.grad))
         opt.step()
+        if s + 1 < len(batches):
+            record_state(f'step{s}.state.', mode, student, key, opt, queue, fx)
     for name, v in state_of(student).items():
         fx.tensor(f'final.student.{name}', ours(name, v))
     if mode != 'seed':
@@ -252,6 +259,24 @@ def run(mode, student, key, queue, ptr, batches, fx):
             fx.tensor(f'final.key.{name}', ours(name, v))
     for name, p in student.named_parameters():
         fx.tensor(f'final.sgd.momentum.{name}', ours(name, opt.state[p]['momentum_buffer']))
+
+
+def record_state(prefix, mode, student, key, opt, queue, fx):
+    """Rounds the whole training state to float32 in place (what the next step starts from on
+    both sides) and records it under `prefix` with the names of our state."""
+    with torch.no_grad():
+        for t in [*state_of(student).values(), *state_of(key).values(), queue]:
+            t.copy_(f32(t))
+        for p in student.parameters():
+            buf = opt.state[p]['momentum_buffer']
+            buf.copy_(f32(buf))
+    for name, v in state_of(student).items():
+        fx.tensor(f'{prefix}student.{name}', ours(name, v))
+    if mode != 'seed':
+        for name, v in state_of(key).items():
+            fx.tensor(f'{prefix}key.{name}', ours(name, v))
+    for name, p in student.named_parameters():
+        fx.tensor(f'{prefix}sgd.momentum.{name}', ours(name, opt.state[p]['momentum_buffer']))
 
 
 def main():

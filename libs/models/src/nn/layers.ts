@@ -1,5 +1,6 @@
 /** The layers our architectures are built from: Conv2d, BatchNorm2d, Linear, Sequential. */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormTrain } from '@disco/tensor';
 import { Module, type ForwardOptions } from './module.ts';
 import { InitRng, defaultUniform, kaimingNormalFanOut, normal } from './init.ts';
 
@@ -83,10 +84,9 @@ export class BatchNorm2d extends Module {
       if (opts.bn === 'eval') {
         return tf.batchNorm(x, this.runningMean, this.runningVar, this.bias, this.weight, this.eps);
       }
-      const axes = x.rank === 4 ? [0, 1, 2] : [0];
-      const { mean, variance } = tf.moments(x, axes); // [C], [C] (biased)
+      const { y, mean, variance } = batchNormTrain(x, this.weight, this.bias, this.eps); // [same as x], [C], [C] (biased)
       if (opts.bn === 'train') this.updateRunningStats(mean, variance, x.size / this.channels);
-      return tf.batchNorm(x, mean, variance, this.bias, this.weight, this.eps);
+      return y;
     });
   }
 
