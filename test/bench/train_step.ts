@@ -4,13 +4,16 @@
  * (`pytorch_train_step.py`). Loss: mean of the pooled features squared, on both sides.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { registerGradients } from '@disco/tensor';
+import { registerGradients, sgdMomentumStep } from '@disco/tensor';
 import { runSideBySide, type SideBySide } from './lib/side_by_side.ts';
 import { TRAIN_STEP_FORWARDS } from './lib/flops.ts';
 import { BenchRunError } from './lib/errors.ts';
 import type { BenchResult } from './lib/result.ts';
 
-/** SGD with PyTorch's momentum form (v ← μv + g; w ← w − lr·v), no weight decay, on both sides. */
+/**
+ * SGD with PyTorch's momentum form (v ← μv + g; w ← w − lr·v), no weight decay, on both sides;
+ * ours is the trainer's update (`sgdMomentumStep`, as libs/disco's TorchSgd calls it).
+ */
 const LR = 0.01;
 const MOMENTUM = 0.9;
 
@@ -34,9 +37,9 @@ export const trainStep: SideBySide = {
         const { value, grads } = tf.variableGrads(loss, params); // [], {name: [same as p]}
         tf.tidy(() => {
           params.forEach((p, i) => {
-            const v = velocity[i];
-            v.assign(tf.add(tf.mul(v, MOMENTUM), grads[p.name])); // v ← μv + g
-            p.assign(tf.sub(p, tf.mul(v, LR))); // w ← w − lr·v
+            const next = sgdMomentumStep(p, grads[p.name], velocity[i], { lr: LR, momentum: MOMENTUM, weightDecay: 0 }); // [same as p] each
+            velocity[i].assign(next.buf); // v ← μv + g
+            p.assign(next.param); // w ← w − lr·v
           });
         });
         tf.dispose(grads);

@@ -4,9 +4,11 @@
  * A zero-initialised buffer gives the first step bit-for-bit (0·momentum + d = d). As in MoCo
  * and DisCo, weight decay applies to every parameter (BatchNorm affine and biases included);
  * a parameter without a gradient this step is skipped entirely, as torch skips `grad is None`.
+ * The update itself is `@disco/tensor`'s `sgdMomentumStep` (one pass on the native backend).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '@disco/models';
+import { sgdMomentumStep } from '@disco/tensor';
 
 export interface SgdHyper {
   momentum: number;
@@ -36,9 +38,9 @@ export class TorchSgd {
         const g = grads.get(p.name);
         if (!g) continue;
         const buf = this.buffers.get(p.name)!;
-        const d = weightDecay !== 0 ? tf.add(g, tf.mul(p.variable, weightDecay)) : g; // shape of θ
-        buf.assign(tf.add(tf.mul(buf, momentum), d)); // shape of θ
-        p.variable.assign(tf.sub(p.variable, tf.mul(buf, lr))); // shape of θ
+        const next = sgdMomentumStep(p.variable, g, buf, { lr, momentum, weightDecay }); // shape of θ each
+        buf.assign(next.buf);
+        p.variable.assign(next.param);
       }
     });
   }

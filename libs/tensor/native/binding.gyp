@@ -13,6 +13,7 @@
         "src/reshape_ops.cc",
         "src/batch_norm.cc",
         "src/batch_norm_train.cc",
+        "src/sgd_momentum.cc",
         "src/pool.cc"
       ],
       "include_dirs": ["<!(node -p \"process.env.DISCO_TORCH_INCLUDE || '/usr/include'\")", "<!(node -p \"(process.env.DISCO_TORCH_INCLUDE || '/usr/include') + '/torch/csrc/api/include'\")"],

@@ -25,6 +25,7 @@ napi_value batchNorm(napi_env, napi_callback_info);
 napi_value batchNormGrad(napi_env, napi_callback_info);
 napi_value batchNormTrain(napi_env, napi_callback_info);
 napi_value batchNormTrainGrad(napi_env, napi_callback_info);
+napi_value sgdMomentum(napi_env, napi_callback_info);
 napi_value maxPool(napi_env, napi_callback_info);
 napi_value maxPoolGrad(napi_env, napi_callback_info);
 napi_value avgPool(napi_env, napi_callback_info);
@@ -94,7 +95,7 @@ napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor fns[] = {
 #define FN(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default, nullptr}
       FN(conv2d), FN(conv2dBackpropInput), FN(conv2dBackpropFilter), FN(matmul), FN(binary),
-      FN(unary), FN(elementwiseGrad), FN(reduce), FN(tile), FN(transpose), FN(batchNorm), FN(batchNormGrad), FN(batchNormTrain), FN(batchNormTrainGrad),
+      FN(unary), FN(elementwiseGrad), FN(reduce), FN(tile), FN(transpose), FN(batchNorm), FN(batchNormGrad), FN(batchNormTrain), FN(batchNormTrainGrad), FN(sgdMomentum),
       FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(info), FN(setThreads), FN(release), FN(lentCount),
 #undef FN
   };

@@ -36,6 +36,7 @@ export interface NativeAddon {
   batchNormTrain(x: F32, xShape: Shape, scale: F32 | null, offset: F32 | null, epsilon: number): [F32, F32, F32];
   batchNormTrainGrad(dy: F32, x: F32, xShape: Shape, scale: F32 | null, mean: F32, variance: F32,
     dMean: F32 | null, dVariance: F32 | null, epsilon: number): [F32, F32, F32];
+  sgdMomentum(param: F32, grad: F32, buf: F32, length: number, lr: number, momentum: number, weightDecay: number): [F32, F32];
   maxPool(x: F32, xShape: Shape, filter: Shape, spec: Shape, outShape: Shape): F32;
   maxPoolGrad(dy: F32, dyShape: Shape, x: F32, xShape: Shape, filter: Shape, spec: Shape): F32;
   avgPool(x: F32, xShape: Shape, filter: Shape, spec: Shape, outShape: Shape): F32;

@@ -22,6 +22,7 @@ import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/DepthwiseCon
 import { discoBatchNormGradConfig } from './kernels/DiscoBatchNormGrad.ts';
 import { discoElementwiseGradConfig } from './kernels/DiscoElementwiseGrad.ts';
 import { discoBatchNormTrainConfig, discoBatchNormTrainGradConfig } from './kernels/DiscoBatchNormTrain.ts';
+import { discoSgdMomentumConfig } from './kernels/DiscoSgdMomentum.ts';
 import { fusedBatchNormConfig } from './kernels/FusedBatchNorm.ts';
 import { fusedConv2DConfig } from './kernels/FusedConv2D.ts';
 import { fusedDepthwiseConv2DConfig } from './kernels/FusedDepthwiseConv2D.ts';
@@ -50,6 +51,7 @@ export const NATIVE_KERNELS: KernelConfig[] = [
   discoElementwiseGradConfig, // disco's own: Relu's and Square's gradients (gradients/elementwise_grads.ts)
   discoBatchNormTrainConfig, // disco's own: training-mode BatchNorm as one op (batch_norm_train.ts)
   discoBatchNormTrainGradConfig, // … and its gradient
+  discoSgdMomentumConfig, // disco's own: one momentum-SGD update in one pass (sgd_momentum_step.ts)
   maxPoolConfig,
   maxPoolGradConfig,
   avgPoolConfig,
