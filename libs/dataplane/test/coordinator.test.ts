@@ -25,8 +25,8 @@ const N = 2;
 const S = 4;
 const D = 3;
 
-async function setup(window = 2, steps = 3) {
-  const coordinator = new DataplaneCoordinator({ window, leaseMs: 60_000, limits: DEFAULT_WIRE_LIMITS, maxPendingBytes: 1 << 20, datasetSize: 10 });
+async function setup(window = 2, steps = 3, leaseMs = 60_000) {
+  const coordinator = new DataplaneCoordinator({ window, leaseMs, limits: DEFAULT_WIRE_LIMITS, maxPendingBytes: 1 << 20, datasetSize: 10 });
   coordinator.extend(Array.from({ length: steps }, (_, step) => step).map((step) => ({ id: { run: 'c', epoch: 0, step }, spec: { indices: [step, step + 3], runSeed: 1, size: S, datasetSize: 10 } })));
   const server = new RoleServer({ services: ['disco.v1.Coordinator'] });
   server.server.addService(loadProtos().disco.v1.Coordinator.service, coordinator.handlers);
@@ -125,6 +125,29 @@ test('when the window frees one slot at a time, the slots go to the workers in t
   assert.deepEqual(got, Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? first : first === 'a' ? 'b' : 'a')), `leases went ${got.join(',')}`);
   assert.deepEqual((await Promise.all(delivered)).map((r) => r.outcome), new Array(8).fill('ACCEPTED'));
   workers.forEach((w) => w.end());
+});
+
+test('a delivery overtaken mid-call by another lease\'s is answered DUPLICATE, not refused', async () => {
+  const { coordinator, client } = await setup(1, 1, 300);
+  const a = await lease(client, { workerId: 'a', datasetSize: 10 }, 1, 1);
+  const messages = deliveries(a.specs[0]);
+  let answered: (v: grpc.ServiceError | DeliverReply__Output) => void = () => {};
+  const answer = new Promise<grpc.ServiceError | DeliverReply__Output>((resolve) => (answered = resolve));
+  const late = client.Deliver({ deadline: Date.now() + 10_000 }, (err, r) => answered(err ?? r!));
+  late.write(messages[0]);
+  // a's lease expires; b gets the batch and delivers it whole.
+  const b = await lease(client, { workerId: 'b', datasetSize: 10 }, 1, 1);
+  assert.notEqual(b.specs[0].leaseId, a.specs[0].leaseId);
+  assert.equal((await deliver(client, deliveries(b.specs[0]))).outcome, 'ACCEPTED');
+  for (const m of messages.slice(1)) late.write(m);
+  late.end();
+  const reply = await answer;
+  assert.ok(!(reply instanceof Error), `the late delivery was refused: ${(reply as Error).message}`);
+  assert.equal(reply.outcome, 'DUPLICATE');
+  assert.deepEqual({ ...coordinator.counters }, { accepted: 1, duplicate: 1, stale: 0, invalid: 0 });
+  assert.equal((await coordinator.next(AbortSignal.timeout(1000))).key, 'c/0/0');
+  a.call.end();
+  b.call.end();
 });
 
 test('a bad hello and bad deliveries fail with exact codes naming the field', async () => {

@@ -1,8 +1,10 @@
 /**
  * `Coordinator.Deliver`: one call per batch. Each message is decoded and validated, the first
  * one is checked against the lease window (a done batch is answered DUPLICATE at once, an
- * unknown lease STALE, so the worker stops sending), then chunks go to the join. The reply is
- * sent as soon as the batch is complete; a call that half-closes short of that is refused.
+ * unknown lease STALE, so the worker stops sending), then chunks go to the join. A batch that
+ * another lease's delivery completes while this one is still sending is answered DUPLICATE at
+ * the next chunk. The reply is sent as soon as the batch is complete; a call that half-closes
+ * short of that is refused.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { DeliverReply, Delivery__Output } from '../proto/types.ts';
@@ -74,10 +76,21 @@ export function makeDeliverHandler(deps: DeliverDeps) {
             finish(null, { batch: toWireBatchId(chunk.batch), outcome: 'STALE' });
             return;
           }
-        } else if (chunk.key !== first.key || chunk.leaseId !== first.leaseId) {
-          // One batch per call: a chunk of another batch would sit in the join, unowned, until
-          // that batch's lease changed (and block its real delivery under this lease).
-          throw new InvalidFieldError('batch', `${chunk.key} under lease '${chunk.leaseId}' in a delivery of ${first.key} under '${first.leaseId}': one batch per call`);
+        } else {
+          if (chunk.key !== first.key || chunk.leaseId !== first.leaseId) {
+            // One batch per call: a chunk of another batch would sit in the join, unowned, until
+            // that batch's lease changed (and block its real delivery under this lease).
+            throw new InvalidFieldError('batch', `${chunk.key} under lease '${chunk.leaseId}' in a delivery of ${first.key} under '${first.leaseId}': one batch per call`);
+          }
+          const now = deps.window.check(chunk.key, chunk.leaseId);
+          if (now === 'delivered' || now === 'consumed') {
+            // Another lease's delivery completed the batch meanwhile (this one's lease had
+            // expired): what this call sent is moot, and the worker may stop sending.
+            deps.join.abandon(first.key, first.leaseId);
+            deps.counters.duplicate++;
+            finish(null, { batch: toWireBatchId(chunk.batch), outcome: 'DUPLICATE' });
+            return;
+          }
         }
         const result = deps.join.accept(chunk);
         if (!result.complete) return;
