@@ -251,25 +251,24 @@ def run(mode, student, key, queue, ptr, batches, fx):
                 fx.tensor(f'step{s}.grad.{name}', ours(name, p.grad))
         opt.step()
         if s + 1 < len(batches):
-            record_state(f'step{s}.state.', mode, student, key, opt, queue, fx)
-    for name, v in state_of(student).items():
-        fx.tensor(f'final.student.{name}', ours(name, v))
-    if mode != 'seed':
-        for name, v in state_of(key).items():
-            fx.tensor(f'final.key.{name}', ours(name, v))
-    for name, p in student.named_parameters():
-        fx.tensor(f'final.sgd.momentum.{name}', ours(name, opt.state[p]['momentum_buffer']))
+            round_state(student, key, opt, queue)
+            write_state(f'step{s}.state.', mode, student, key, opt, fx)
+    write_state('final.', mode, student, key, opt, fx)
 
 
-def record_state(prefix, mode, student, key, opt, queue, fx):
-    """Rounds the whole training state to float32 in place (what the next step starts from on
-    both sides) and records it under `prefix` with the names of our state."""
+def round_state(student, key, opt, queue):
+    """Rounds the whole training state to float32 in place: what the next step starts from, here
+    and in the TS test, which restores the recorded state."""
     with torch.no_grad():
         for t in [*state_of(student).values(), *state_of(key).values(), queue]:
             t.copy_(f32(t))
         for p in student.parameters():
             buf = opt.state[p]['momentum_buffer']
             buf.copy_(f32(buf))
+
+
+def write_state(prefix, mode, student, key, opt, fx):
+    """The training state under `prefix`, with the names of our state (no queue: per step)."""
     for name, v in state_of(student).items():
         fx.tensor(f'{prefix}student.{name}', ours(name, v))
     if mode != 'seed':
