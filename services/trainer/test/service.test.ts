@@ -20,6 +20,23 @@ const dir = mkdtempSync(join(tmpdir(), 'disco-trainer-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const quiet = () => undefined;
 
+// Whatever a test started is closed after the file, also when the test failed half-way (an
+// open gRPC server or lease stream would keep this process, and CI, waiting forever).
+const opened: (() => unknown)[] = [];
+after(async () => {
+  for (const close of opened.reverse()) await close();
+});
+async function startTrainer(...args: Parameters<typeof start>): ReturnType<typeof start> {
+  const handle = await start(...args);
+  opened.push(() => handle.close());
+  return handle;
+}
+function syntheticWorker(options: ConstructorParameters<typeof SyntheticWorker>[0]): SyntheticWorker {
+  const worker = new SyntheticWorker(options);
+  opened.push(() => worker.close());
+  return worker;
+}
+
 const DATASET = 40;
 function configOverrides(run: string, overrides: Record<string, unknown> = {}, dataplane: Record<string, unknown> = {}) {
   return {
@@ -51,13 +68,13 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
 }
 
 test('trains every planned batch once, in order; Status, health, /metrics; duplicates dropped and counted; no tensors leak', async () => {
-  const handle = await start(config('a'), quiet);
+  const handle = await startTrainer(config('a'), quiet);
   const health = new (loadProtos().grpc.health.v1.Health)(`127.0.0.1:${handle.port}`, grpc.credentials.createInsecure(), channelOptions()) as HealthClient;
   const served = await new Promise<string>((resolve, reject) => health.Check({ service: 'disco.v1.Coordinator' }, (err, r) => (err ? reject(err) : resolve(r!.status as string))));
   health.close();
   assert.equal(served, 'SERVING');
 
-  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w1', datasetSize: DATASET, credits: 2, dim: 8 });
+  const worker = syntheticWorker({ port: handle.port, workerId: 'w1', datasetSize: DATASET, credits: 2, dim: 8 });
   await waitFor('2 trained steps', () => readRecord(join(handle.runDir, 'record.jsonl')).length >= 2);
   const s = await status(handle.port);
   assert.equal(s.run, 'a');
@@ -118,8 +135,8 @@ test('trains every planned batch once, in order; Status, health, /metrics; dupli
 
 test('Stop checkpoints; a restarted trainer resumes there and trains nothing twice', async () => {
   const held = new Set<string>();
-  const first = await start(config('b'), quiet);
-  const w1 = new SyntheticWorker({ port: first.port, workerId: 'w1', datasetSize: DATASET, credits: 3, dim: 8, deliver: (s) => (s.id!.epoch === 0 && s.id!.step < 3) || (held.add(`${s.id!.step}`), false) });
+  const first = await startTrainer(config('b'), quiet);
+  const w1 = syntheticWorker({ port: first.port, workerId: 'w1', datasetSize: DATASET, credits: 3, dim: 8, deliver: (s) => (s.id!.epoch === 0 && s.id!.step < 3) || (held.add(`${s.id!.step}`), false) });
   await waitFor('3 trained steps', () => readRecord(join(first.runDir, 'record.jsonl')).length === 3);
   const client = coordinatorClient(first.port);
   const reply = await new Promise<{ lastTrained?: { step: number } | null; checkpoint: string }>((resolve, reject) =>
@@ -132,8 +149,8 @@ test('Stop checkpoints; a restarted trainer resumes there and trains nothing twi
   w1.close();
   await first.drain();
 
-  const second = await start(config('b'), quiet);
-  const w2 = new SyntheticWorker({ port: second.port, workerId: 'w2', datasetSize: DATASET, credits: 2, dim: 8 });
+  const second = await startTrainer(config('b'), quiet);
+  const w2 = syntheticWorker({ port: second.port, workerId: 'w2', datasetSize: DATASET, credits: 2, dim: 8 });
   assert.equal((await second.finished).state, 'DONE');
   assert.deepEqual(readRecord(join(second.runDir, 'record.jsonl')).map((r) => r.batch), planned('b'));
   assert.deepEqual(w2.specs.map((s) => `${s.id!.epoch}/${s.id!.step}`).slice(0, 2), ['0/3', '1/0'], 'resumed at the checkpoint position');
@@ -142,10 +159,10 @@ test('Stop checkpoints; a restarted trainer resumes there and trains nothing twi
 });
 
 test('an expired lease is leased again to another worker', async () => {
-  const handle = await start(config('c', { epochs: 1 }, { leaseMs: 300 }), quiet);
-  const hoarder = new SyntheticWorker({ port: handle.port, workerId: 'hoarder', datasetSize: DATASET, credits: 1, dim: 8, deliver: () => false });
+  const handle = await startTrainer(config('c', { epochs: 1 }, { leaseMs: 300 }), quiet);
+  const hoarder = syntheticWorker({ port: handle.port, workerId: 'hoarder', datasetSize: DATASET, credits: 1, dim: 8, deliver: () => false });
   await waitFor('the hoarder holds a lease', () => hoarder.specs.length === 1);
-  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
+  const worker = syntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
   assert.equal((await handle.finished).state, 'DONE');
   assert.deepEqual(readRecord(join(handle.runDir, 'record.jsonl')).map((r) => r.batch), planned('c').slice(0, 4));
   assert.ok(worker.specs.some((s) => s.id!.step === hoarder.specs[0].id!.step), 'the hoarded batch went to the other worker');
@@ -156,8 +173,8 @@ test('an expired lease is leased again to another worker', async () => {
 });
 
 test('embeddings of the wrong size (a teacher replica with another embed-dim) are refused, naming both sizes; the batch goes to another worker', async () => {
-  const handle = await start(config('d', { epochs: 1 }, { leaseMs: 500 }), quiet);
-  const bad = new SyntheticWorker({ port: handle.port, workerId: 'bad', datasetSize: DATASET, credits: 1, dim: 8, deliver: () => false });
+  const handle = await startTrainer(config('d', { epochs: 1 }, { leaseMs: 500 }), quiet);
+  const bad = syntheticWorker({ port: handle.port, workerId: 'bad', datasetSize: DATASET, credits: 1, dim: 8, deliver: () => false });
   await waitFor('the bad worker holds a lease', () => bad.specs.length === 1);
   await assert.rejects(deliver(bad.client, deliveriesFor(bad.specs[0], 5)), (e: grpc.ServiceError) => {
     assert.equal(e.code, grpc.status.FAILED_PRECONDITION);
@@ -165,7 +182,7 @@ test('embeddings of the wrong size (a teacher replica with another embed-dim) ar
     return true;
   });
   bad.close();
-  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
+  const worker = syntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
   assert.equal((await handle.finished).state, 'DONE');
   assert.deepEqual(readRecord(join(handle.runDir, 'record.jsonl')).map((r) => r.batch), planned('d').slice(0, 4));
   worker.close();
@@ -175,8 +192,8 @@ test('embeddings of the wrong size (a teacher replica with another embed-dim) ar
 test('a non-finite loss fails the run naming step and batch, is counted, and keeps what was trained in a checkpoint', async () => {
   // A learning rate of 1e30 blows the weights up within a few steps; the step that sees a
   // non-finite loss is refused before it updates anything.
-  const handle = await start(loadConfig(trainerConfigSchema, { env: {}, overrides: { ...configOverrides('e'), algo: { ...configOverrides('e').algo, baseLr: 1e30 } } }), quiet);
-  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
+  const handle = await startTrainer(loadConfig(trainerConfigSchema, { env: {}, overrides: { ...configOverrides('e'), algo: { ...configOverrides('e').algo, baseLr: 1e30 } } }), quiet);
+  const worker = syntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
   const outcome = await handle.finished;
   assert.equal(outcome.state, 'FAILED');
   const message = outcome.state === 'FAILED' ? outcome.error.message : '';
@@ -195,10 +212,11 @@ test('a non-finite loss fails the run naming step and batch, is counted, and kee
 });
 
 test('the main thread answers Status and /metrics while a long step runs on the engine thread', async () => {
-  // One step of a wider student at 64 px takes seconds on a CPU backend; a blocked event loop
-  // (the step on the main thread) would miss the 1.5 s deadlines below.
-  const handle = await start(config('g', { epochs: 1, limitImages: 16, batchSize: 16, size: 64, width: 0.5, knnEvery: 0 }), quiet);
-  const worker = new SyntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 1, dim: 8 });
+  // One step of a wider student at 96 px, batch 16, takes seconds on a CPU backend (≈ 4 s on the
+  // native one here); a blocked event loop (the step on the main thread) would miss the 1.5 s
+  // deadlines below.
+  const handle = await startTrainer(config('g', { epochs: 1, limitImages: 16, batchSize: 16, size: 96, width: 0.5, knnEvery: 0 }), quiet);
+  const worker = syntheticWorker({ port: handle.port, workerId: 'w', datasetSize: DATASET, credits: 1, dim: 8 });
   const record = join(handle.runDir, 'record.jsonl');
   let answered = 0;
   let stepMs = 0;
@@ -223,8 +241,8 @@ test('the main thread answers Status and /metrics while a long step runs on the 
 test('a trainer that cannot read the dataset (a pod without the volume) trains without the online kNN and says why', async () => {
   const logged: string[] = [];
   const missing = loadConfig(trainerConfigSchema, { env: {}, overrides: { ...configOverrides('h2', { epochs: 1 }), augment: { dataset: join(dir, 'not-mounted') } } });
-  const second = await start(missing, (l) => logged.push(l));
-  const worker = new SyntheticWorker({ port: second.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
+  const second = await startTrainer(missing, (l) => logged.push(l));
+  const worker = syntheticWorker({ port: second.port, workerId: 'w', datasetSize: DATASET, credits: 2, dim: 8 });
   assert.equal((await second.finished).state, 'DONE');
   assert.ok(logged.some((l) => /online kNN off: cannot read the dataset for it: .*not-mounted/.test(l)), logged.join('\n'));
   worker.close();
