@@ -24,8 +24,9 @@ const all = (stage: Stage, keyword: string) => stage.instructions.filter((i) => 
 
 function workspaceManifests(): string[] {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
-  return pkg.workspaces.flatMap((glob) => {
-    const dir = glob.replace(/\/\*$/, '');
+  return pkg.workspaces.flatMap((entry) => {
+    if (!entry.endsWith('/*')) return [`${entry}/package.json`]; // one folder, e.g. libs/tensor/native
+    const dir = entry.slice(0, -2);
     return readdirSync(join(REPO_ROOT, dir)).filter((d) => existsSync(join(REPO_ROOT, dir, d, 'package.json'))).map((d) => `${dir}/${d}/package.json`);
   });
 }
@@ -75,8 +76,17 @@ for (const variant of VARIANTS) {
     const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
     for (const pkg of ['tsx', 'esbuild']) assert.ok(lock.packages[`node_modules/${pkg}`]?.version, `the lockfile pins ${pkg}`);
     const backend = all(runtime, 'ENV').map((e) => e.args).join(' ');
-    assert.match(backend, new RegExp(`DISCO_BACKEND=${variant === 'gpu' ? 'tfjs-node-gpu' : 'wasm'}\\b`));
-    if (variant === 'gpu') assert.match(runs, /allow-scripts=@tensorflow\/tfjs-node-gpu[^]*npm rebuild @tensorflow\/tfjs-node-gpu/);
+    if (variant === 'gpu') {
+      assert.match(backend, /DISCO_BACKEND=tfjs-node-gpu\b/);
+      assert.match(runs, /allow-scripts=@tensorflow\/tfjs-node-gpu[^]*npm rebuild @tensorflow\/tfjs-node-gpu/);
+    } else {
+      // The native backend: built against libtorch-dev in deps (and required to exist), run
+      // against libtorch's runtime package; not forced, so wasm stays the fallback.
+      assert.doesNotMatch(backend, /DISCO_BACKEND=/);
+      assert.match(runs, /apt-get install[^]*libtorch-dev[^]*g\+\+/);
+      assert.match(runs, /node libs\/tensor\/native\/install\.mjs\s*\\?\s*&& test -f libs\/tensor\/native\/build\/Release\/disco_tensor_native\.node/);
+      assert.match(all(runtime, 'RUN').map((r) => r.args).join('\n'), /apt-get install[^]*libtorch1\.13\b/);
+    }
   });
 
   test(`Dockerfile.${variant}: every workspace manifest is copied before npm ci`, () => {

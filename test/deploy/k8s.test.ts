@@ -95,14 +95,20 @@ test('overlays/gpu: teacher and trainer on GPU nodes with the GPU image; augment
   assert.ok(rs.some((r) => r.kind === 'PodMonitor') && rs.some((r) => r.kind === 'PrometheusRule'));
 });
 
-test('overlays/cpu: no GPU anywhere, wasm backend, the CPU image', () => {
+test('overlays/cpu: no GPU anywhere, the native backend with threads from the CPU request, the CPU image', () => {
   const rs = RENDERS['overlays/cpu']();
   for (const [kind, name] of [['StatefulSet', 'disco-trainer'], ['Deployment', 'disco-teacher'], ['Deployment', 'disco-augment']]) {
     const { c } = container(rs, kind, name);
     assert.equal(c.image, 'registry.example.com/disco:0.1.0-cpu', name);
     assert.equal(JSON.stringify(c.resources).includes('nvidia'), false, name);
   }
-  assert.equal(env(container(rs, 'StatefulSet', 'disco-trainer').c, 'DISCO_BACKEND'), 'wasm');
+  for (const [kind, name, role] of [['StatefulSet', 'disco-trainer', 'trainer'], ['Deployment', 'disco-teacher', 'teacher']]) {
+    const { c } = container(rs, kind, name);
+    assert.equal(env(c, 'DISCO_BACKEND'), 'native', name);
+    const threads = (c.env as { name: string; valueFrom?: { resourceFieldRef?: Record<string, string> } }[]).find((e) => e.name === 'DISCO_NATIVE_THREADS');
+    assert.deepEqual(threads?.valueFrom?.resourceFieldRef, { containerName: role, resource: 'requests.cpu', divisor: '1' }, name);
+    assert.ok(Number((c.resources as { requests: { cpu: string } }).requests.cpu) >= 2, `${name}: at least 2 cores requested`);
+  }
   assert.ok(rs.some((r) => r.kind === 'HorizontalPodAutoscaler'));
 });
 

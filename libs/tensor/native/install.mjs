@@ -15,7 +15,10 @@ const buildDir = join(here, 'build');
 const addon = join(buildDir, 'Release', 'disco_tensor_native.node');
 const skipNote = join(buildDir, 'skipped.json');
 const TORCH_INCLUDE = process.env.DISCO_TORCH_INCLUDE || '/usr/include';
-const TORCH_LIB = process.env.DISCO_TORCH_LIB || '/usr/lib/x86_64-linux-gnu';
+/** Debian's multiarch library folder for this CPU (libtorch-dev puts its libraries there). */
+const MULTIARCH = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }[process.arch] ?? `${process.arch}-linux-gnu`;
+const TORCH_LIB = process.env.DISCO_TORCH_LIB || `/usr/lib/${MULTIARCH}`;
+process.env.DISCO_TORCH_LIB = TORCH_LIB; // what binding.gyp links against (node-gyp inherits the environment)
 
 /** Why libtorch cannot be built against here, or undefined when its headers and libraries are present. */
 function libtorchMissing() {
