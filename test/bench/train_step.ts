@@ -4,7 +4,8 @@
  * (`pytorch_train_step.py`). Loss: mean of the pooled features squared, on both sides.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { registerGradients, sgdMomentumStep } from '@disco/tensor';
+import { TorchSgd } from '@disco/disco';
+import { registerGradients } from '@disco/tensor';
 import { runSideBySide, type SideBySide } from './lib/side_by_side.ts';
 import { TRAIN_STEP_FORWARDS } from './lib/flops.ts';
 import { BenchRunError } from './lib/errors.ts';
@@ -12,7 +13,7 @@ import type { BenchResult } from './lib/result.ts';
 
 /**
  * SGD with PyTorch's momentum form (v ← μv + g; w ← w − lr·v), no weight decay, on both sides;
- * ours is the trainer's update (`sgdMomentumStep`, as libs/disco's TorchSgd calls it).
+ * ours is the trainer's own optimiser (libs/disco's TorchSgd).
  */
 const LR = 0.01;
 const MOMENTUM = 0.9;
@@ -25,8 +26,8 @@ export const trainStep: SideBySide = {
   pytorchArgs: { lr: LR, momentum: MOMENTUM },
   resultFile: (model, width) => (model === 'resnet18-cifar' ? `train-step-w${width}.json` : `train-step-${model}-w${width}.json`),
   prepare(model, x) {
-    const params = model.parameters();
-    const velocity = tf.tidy(() => params.map((p) => tf.variable(tf.zerosLike(p), false))); // [same as p] each
+    const params = model.namedTensors().filter((t) => t.kind === 'param');
+    const sgd = new TorchSgd(params, { momentum: MOMENTUM, weightDecay: 0 });
     const loss = () =>
       tf.tidy(() => {
         const features = model.forward(x, { bn: 'train' }); // [N, D]
@@ -34,20 +35,14 @@ export const trainStep: SideBySide = {
       });
     return {
       async step() {
-        const { value, grads } = tf.variableGrads(loss, params); // [], {name: [same as p]}
-        tf.tidy(() => {
-          params.forEach((p, i) => {
-            const next = sgdMomentumStep(p, grads[p.name], velocity[i], { lr: LR, momentum: MOMENTUM, weightDecay: 0 }); // [same as p] each
-            velocity[i].assign(next.buf); // v ← μv + g
-            p.assign(next.param); // w ← w − lr·v
-          });
-        });
+        const { value, grads } = tf.variableGrads(loss, params.map((p) => p.variable)); // [], {variable name: [same as p]}
+        sgd.step(new Map(params.map((p) => [p.name, grads[p.variable.name]])), LR);
         tf.dispose(grads);
         const [cost] = await value.data();
         value.dispose();
         if (!Number.isFinite(cost)) throw new BenchRunError(`train-step: loss is ${cost}`);
       },
-      dispose: () => tf.dispose(velocity),
+      dispose: () => sgd.dispose(),
     };
   },
 };

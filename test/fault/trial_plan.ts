@@ -5,6 +5,7 @@
  * trial aimed at workers hit one worker slot, all aimed at teachers one teacher slot: the other
  * worker and teacher stay healthy, so the run can always go on.
  */
+import { seededRandom } from '@disco/eval';
 
 export const FAULT_KINDS = [
   'kill-augment',
@@ -41,18 +42,6 @@ export interface TrialPlan {
   faults: Fault[];
 }
 
-/** mulberry32: a small, well-mixed 32-bit generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface PlanShape {
   totalSteps: number;
   /** Checkpoint writes in an undisturbed run. */
@@ -62,7 +51,7 @@ export interface PlanShape {
 }
 
 export function planTrial(index: number, seed: number, shape: PlanShape): TrialPlan {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1)); // [lo, hi]
   const workerSlot = int(0, 1);
   const teacherSlot = int(0, 1);

@@ -62,33 +62,26 @@ export function makeDeliverHandler(deps: DeliverDeps) {
         if ('dim' in chunk && deps.embeddingDim !== undefined && chunk.dim !== deps.embeddingDim) {
           throw new PreconditionError('shape[1]', `embeddings of ${chunk.key} have ${chunk.dim} dimensions, the run's have ${deps.embeddingDim} (a teacher replica with another teacher.embed-dim?)`);
         }
+        if (first && (chunk.key !== first.key || chunk.leaseId !== first.leaseId)) {
+          // One batch per call: a chunk of another batch would sit in the join, unowned, until
+          // that batch's lease changed (and block its real delivery under this lease).
+          throw new InvalidFieldError('batch', `${chunk.key} under lease '${chunk.leaseId}' in a delivery of ${first.key} under '${first.leaseId}': one batch per call`);
+        }
+        const check = deps.window.check(chunk.key, chunk.leaseId);
+        if (check === 'delivered' || check === 'consumed') {
+          // Done already: at the first chunk, or mid-call when another lease's delivery completed
+          // the batch meanwhile (this one's lease had expired). What this call sent is moot.
+          if (first) deps.join.abandon(first.key, first.leaseId);
+          deps.counters.duplicate++;
+          finish(null, { batch: toWireBatchId(chunk.batch), outcome: 'DUPLICATE' });
+          return;
+        }
         if (!first) {
           first = chunk;
-          const check = deps.window.check(chunk.key, chunk.leaseId);
           if (check === 'unknown-batch') throw new UnknownBatchError(chunk.key);
-          if (check === 'delivered' || check === 'consumed') {
-            deps.counters.duplicate++;
-            finish(null, { batch: toWireBatchId(chunk.batch), outcome: 'DUPLICATE' });
-            return;
-          }
           if (check === 'unknown-lease') {
             deps.counters.stale++;
             finish(null, { batch: toWireBatchId(chunk.batch), outcome: 'STALE' });
-            return;
-          }
-        } else {
-          if (chunk.key !== first.key || chunk.leaseId !== first.leaseId) {
-            // One batch per call: a chunk of another batch would sit in the join, unowned, until
-            // that batch's lease changed (and block its real delivery under this lease).
-            throw new InvalidFieldError('batch', `${chunk.key} under lease '${chunk.leaseId}' in a delivery of ${first.key} under '${first.leaseId}': one batch per call`);
-          }
-          const now = deps.window.check(chunk.key, chunk.leaseId);
-          if (now === 'delivered' || now === 'consumed') {
-            // Another lease's delivery completed the batch meanwhile (this one's lease had
-            // expired): what this call sent is moot, and the worker may stop sending.
-            deps.join.abandon(first.key, first.leaseId);
-            deps.counters.duplicate++;
-            finish(null, { batch: toWireBatchId(chunk.batch), outcome: 'DUPLICATE' });
             return;
           }
         }
