@@ -4,14 +4,26 @@
 // refusal message and the native tests read it) and exits 0; disco then runs on wasm.
 // DISCO_NATIVE_BUILD=0 skips on purpose. libtorch: Debian's libtorch-dev by default;
 // DISCO_TORCH_INCLUDE and DISCO_TORCH_LIB point elsewhere (binding.gyp reads the same two).
+//
+// DISCO_NATIVE_SANITIZE=address (or undefined, or address,undefined) builds a sanitizer variant
+// beside the normal addon, in build-sanitize-<name>/ (`npm run build -w libs/tensor/native`);
+// disco loads it when the same variable is set at run time, with the sanitizer's runtime
+// preloaded (test/engine runs the native tests that way). Unlike the normal build it fails loudly.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const buildDir = join(here, 'build');
+const SANITIZE = process.env.DISCO_NATIVE_SANITIZE || '';
+if (SANITIZE && !/^(address|undefined)(,(address|undefined))?$/.test(SANITIZE)) {
+  console.error(`@disco/tensor-native: DISCO_NATIVE_SANITIZE='${SANITIZE}' is not address, undefined or address,undefined`);
+  process.exit(1);
+}
+/** Where node-gyp runs: the package itself, or a staging folder for a sanitizer variant. */
+const gypRoot = SANITIZE ? join(here, `build-sanitize-${SANITIZE.replace(',', '-')}`) : here;
+const buildDir = join(gypRoot, 'build');
 const addon = join(buildDir, 'Release', 'disco_tensor_native.node');
 const skipNote = join(buildDir, 'skipped.json');
 const TORCH_INCLUDE = process.env.DISCO_TORCH_INCLUDE || '/usr/include';
@@ -32,6 +44,10 @@ function libtorchMissing() {
 }
 
 function skip(reason, missingLibtorch = false) {
+  if (SANITIZE) {
+    console.error(`@disco/tensor-native: sanitizer build (${SANITIZE}) not made: ${reason}`);
+    process.exit(1);
+  }
   rmSync(addon, { force: true }); // a stale build must not outlive the reason it cannot be made
   mkdirSync(buildDir, { recursive: true });
   writeFileSync(skipNote, JSON.stringify({ reason, libtorchMissing: missingLibtorch }) + '\n');
@@ -43,7 +59,7 @@ function skip(reason, missingLibtorch = false) {
 function upToDate() {
   if (!existsSync(addon)) return false;
   const built = statSync(addon).mtimeMs;
-  const sources = ['binding.gyp', ...readdirSync(join(here, 'src')).map((f) => join('src', f))];
+  const sources = ['binding.gyp', 'install.mjs', ...readdirSync(join(here, 'src')).map((f) => join('src', f))];
   return sources.every((f) => statSync(join(here, f)).mtimeMs < built);
 }
 
@@ -71,10 +87,18 @@ if (upToDate()) {
   process.exit(0);
 }
 rmSync(skipNote, { force: true });
-console.log('@disco/tensor-native: building the libtorch addon (about a minute)…');
+if (SANITIZE) {
+  // The staging folder sees the package's binding.gyp and sources through links.
+  mkdirSync(gypRoot, { recursive: true });
+  for (const name of ['binding.gyp', 'src']) {
+    rmSync(join(gypRoot, name), { force: true, recursive: false });
+    symlinkSync(join(here, name), join(gypRoot, name));
+  }
+}
+console.log(`@disco/tensor-native: building the libtorch addon${SANITIZE ? ` with -fsanitize=${SANITIZE}` : ''} (about a minute)…`);
 const [cmd, ...pre] = nodeGyp();
 const args = [...pre, 'rebuild', ...nodeDir(), '-j', String(Math.max(1, availableParallelism()))];
-const run = spawnSync(cmd, args, { cwd: here, stdio: ['ignore', 'inherit', 'inherit'] });
+const run = spawnSync(cmd, args, { cwd: gypRoot, stdio: ['ignore', 'inherit', 'inherit'] });
 if (run.status !== 0 || !existsSync(addon)) {
   skip(`node-gyp ${args.slice(pre.length).join(' ')} failed (exit ${run.status ?? run.signal}); see the output above`);
 }

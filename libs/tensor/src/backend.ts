@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmTrainingKernels } from './kernels/register_all.ts';
 import { registerGradients } from './gradients.ts';
 import { registerNativeBackend } from './native/register.ts';
+import { selfCheckNative } from './native/self_check.ts';
 
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -64,6 +65,7 @@ let nativeThreads = 0;
 async function tryNative(): Promise<void> {
   const addon = registerNativeBackend();
   if (!(await tf.setBackend('native'))) throw new BackendError("backend 'native' did not start");
+  selfCheckNative('native'); // refuses an engine that computes wrong gradients on this CPU
   nativeThreads = addon.info().threads;
 }
 

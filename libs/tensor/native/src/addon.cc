@@ -93,7 +93,7 @@ napi_value init(napi_env env, napi_value exports) {
     threadsSet = true;
   }
   const napi_property_descriptor fns[] = {
-#define FN(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default, nullptr}
+#define FN(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default_jsproperty, nullptr}  // like a CommonJS export: writable, enumerable
       FN(conv2d), FN(conv2dBackpropInput), FN(conv2dBackpropFilter), FN(matmul), FN(binary),
       FN(unary), FN(elementwiseGrad), FN(reduce), FN(tile), FN(transpose), FN(batchNorm), FN(batchNormGrad), FN(batchNormTrain), FN(batchNormTrainGrad), FN(sgdMomentum),
       FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(info), FN(setThreads), FN(release), FN(lentCount),

@@ -8,12 +8,21 @@
 //
 // Blocks of at least kMinCached bytes are cached, up to DISCO_NATIVE_CACHE_MB megabytes in all
 // (default 4096); smaller ones go straight to malloc/free.
+//
+// Every block is fenced: a guard word before its data and a guard line after its (rounded)
+// size, checked whenever the block comes back. A kernel that wrote past its memory (oneDNN 2.6's
+// strided 1×1 backward-weights did, see conv.cc) would otherwise corrupt the next block silently
+// — with a cache of reused blocks, malloc's own checks never see it. A broken fence stops the
+// process with a message naming the block, instead of training on memory someone overwrote.
 #include "caching_allocator.h"
 
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 
+#include <cstdio>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -22,8 +31,38 @@ namespace disco {
 namespace {
 
 constexpr size_t kAlignment = 64;          // what oneDNN and libtorch's own allocator use
-constexpr size_t kHeader = kAlignment;     // the block's size lives just before the data
+constexpr size_t kHeader = kAlignment;     // the block's size and a guard word, just before the data
+constexpr size_t kTrailer = kAlignment;    // guard words just after the block's rounded size
 constexpr size_t kMinCached = 64 * 1024;
+constexpr uint64_t kGuard = 0xD15C0F3ACE5AFE11ull;
+
+struct Header {
+  size_t size;
+  uint64_t guard;
+};
+
+void fence(char* base, size_t size) {
+  Header* h = reinterpret_cast<Header*>(base);
+  h->size = size;
+  h->guard = kGuard;
+  uint64_t* tail = reinterpret_cast<uint64_t*>(base + kHeader + size);
+  for (size_t i = 0; i < kTrailer / sizeof(uint64_t); i++) tail[i] = kGuard;
+}
+
+// Stops the process if anything wrote over the block's fences.
+void checkFence(const char* base) {
+  const Header* h = reinterpret_cast<const Header*>(base);
+  bool intact = h->guard == kGuard;
+  const uint64_t* tail = reinterpret_cast<const uint64_t*>(base + kHeader + (intact ? h->size : 0));
+  for (size_t i = 0; intact && i < kTrailer / sizeof(uint64_t); i++) intact = tail[i] == kGuard;
+  if (intact) return;
+  std::fprintf(stderr,
+               "disco native: heap corruption: a kernel wrote outside the %zu-byte libtorch block at %p "
+               "(its %s guard is overwritten). Stopping rather than training on corrupted memory; "
+               "run `disco info` and report the CPU and DNNL_MAX_CPU_ISA.\n",
+               h->guard == kGuard ? h->size : size_t(0), static_cast<const void*>(base + kHeader), h->guard == kGuard ? "trailing" : "leading");
+  std::abort();
+}
 
 size_t cacheLimitBytes() {
   const char* v = std::getenv("DISCO_NATIVE_CACHE_MB");
@@ -47,20 +86,22 @@ class CachingCpuAllocator final : public c10::Allocator {
       if (it != free().end() && !it->second.empty()) {
         char* base = it->second.back();
         it->second.pop_back();
+        checkFence(base);  // nothing wrote into it while it was cached
         cached() -= size;
         return base + kHeader;
       }
     }
     void* base = nullptr;
-    if (posix_memalign(&base, kAlignment, size + kHeader) != 0) throw std::bad_alloc();
-    *static_cast<size_t*>(base) = size;
+    if (posix_memalign(&base, kAlignment, kHeader + size + kTrailer) != 0) throw std::bad_alloc();
+    fence(static_cast<char*>(base), size);
     return static_cast<char*>(base) + kHeader;
   }
 
   static void release(void* data) {
     if (!data) return;
     char* base = static_cast<char*>(data) - kHeader;
-    const size_t size = *reinterpret_cast<size_t*>(base);
+    checkFence(base);
+    const size_t size = reinterpret_cast<const Header*>(base)->size;
     if (size >= kMinCached) {
       std::lock_guard<std::mutex> lock(mutex());
       if (cached() + size <= limit()) {

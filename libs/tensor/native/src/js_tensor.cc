@@ -160,13 +160,28 @@ void finalizeLent(napi_env, void* data, void* hint) {
   }
 }
 
+bool isLent(const void* data) {
+  std::lock_guard<std::mutex> lock(lentMutex());
+  return lentByAddress().count(data) > 0;
+}
+
 }  // namespace
 
 bool releaseLent(const void* data) {
-  return lentByAddress().erase(data) > 0;
+  Lent ended;  // freed after the lock is released
+  std::lock_guard<std::mutex> lock(lentMutex());
+  auto& byAddress = lentByAddress();
+  auto it = byAddress.find(data);
+  if (it == byAddress.end()) return false;
+  ended = std::move(it->second);
+  byAddress.erase(it);
+  return true;
 }
 
-size_t lentCount() { return lentByAddress().size(); }
+size_t lentCount() {
+  std::lock_guard<std::mutex> lock(lentMutex());
+  return lentByAddress().size();
+}
 
 napi_value toJs(const Args& args, at::Tensor t, const Shape& want) {
   if (t.sizes() != c10::IntArrayRef(want)) {
@@ -174,8 +189,10 @@ napi_value toJs(const Args& args, at::Tensor t, const Shape& want) {
   }
   if (t.scalar_type() != at::kFloat) t = t.to(at::kFloat);
   t = t.contiguous();
-  // A result that still points into JavaScript memory (an input passed through) is copied.
-  if (t.numel() > 0 && !ownedByLibtorch(t)) t = t.clone();
+  // A result that still points into JavaScript memory (an input passed through) is copied, and
+  // so is one whose memory is already lent (two results of one call sharing storage): each loan
+  // must own its block, or releasing one would free the other's memory under JavaScript.
+  if (t.numel() > 0 && (!ownedByLibtorch(t) || isLent(t.data_ptr()))) t = t.clone();
   napi_env env = args.env();
   napi_value buffer;
   const size_t bytes = static_cast<size_t>(t.numel()) * sizeof(float);

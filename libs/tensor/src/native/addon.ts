@@ -47,9 +47,15 @@ export class NativeBackendError extends Error {
   override name = 'NativeBackendError';
 }
 
-/** Where node-gyp puts the addon, and where the install script records why it did not build. */
+/**
+ * Where node-gyp puts the addon, and where the install script records why it did not build.
+ * With DISCO_NATIVE_SANITIZE set (address, undefined), the sanitizer variant the install script
+ * builds beside it (its runtime must be preloaded: test/engine does so).
+ */
 const NATIVE_DIR = fileURLToPath(new URL('../../native/', import.meta.url));
-export const ADDON_PATH = `${NATIVE_DIR}build/Release/disco_tensor_native.node`;
+const SANITIZE = process.env.DISCO_NATIVE_SANITIZE;
+const BUILD_DIR = SANITIZE ? `${NATIVE_DIR}build-sanitize-${SANITIZE.replace(',', '-')}/build/` : `${NATIVE_DIR}build/`;
+export const ADDON_PATH = `${BUILD_DIR}Release/disco_tensor_native.node`;
 export const SKIP_NOTE_PATH = `${NATIVE_DIR}build/skipped.json`;
 
 /** Why the install script did not build the addon, and whether it was for want of libtorch. */
