@@ -1,4 +1,5 @@
 export * from './config.ts';
+export * from './recipe.ts';
 export * from './errors.ts';
 export * from './image-source.ts';
 export * from './prng.ts';

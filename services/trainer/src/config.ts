@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { discoConfigSchema } from '@disco/config';
+import { MOCO_V2_RECIPE, type AugmentRecipe } from '@disco/augment';
 import { LOSS_MODES, LR_SCHEDULES, MSE_REDUCTIONS, resolveDiscoConfig, type DiscoConfig as AlgoConfig } from '@disco/disco';
 
 const port = (def: number, what: string) => z.number().int().min(0).max(65535).default(def).describe(`${what} (0 = any free port)`);
@@ -58,10 +59,49 @@ export const algoSection = z.strictObject({
   seedTt: z.number().positive().default(1e-4).describe('SEED teacher temperature (mode seed)'),
 });
 
+const unitRange = (def: readonly [number, number], what: string) =>
+  z
+    .array(z.number().positive().max(1))
+    .length(2)
+    .refine(([a, b]) => a <= b, 'range must be [low, high]')
+    .default([def[0], def[1]])
+    .describe(what);
+
+/**
+ * The augmentation recipe of the run's views (libs/augment's AugmentRecipe; MoCo-v2's by
+ * default). The trainer's plan hands it to every worker with each batch, so all workers
+ * augment alike, and it is saved in checkpoints with the rest of the config.
+ */
+export const viewsSection = z.strictObject({
+  cropScale: unitRange(MOCO_V2_RECIPE.cropScale, 'RandomResizedCrop area range, e.g. 0.2,1'),
+  jitterStrength: z.number().min(0).max(5).default(MOCO_V2_RECIPE.jitterStrength).describe('ColorJitter strength s: (0.4s, 0.4s, 0.4s, 0.1s); 0 = off'),
+  jitterP: z.number().min(0).max(1).default(MOCO_V2_RECIPE.jitterP).describe('probability of ColorJitter'),
+  grayscaleP: z.number().min(0).max(1).default(MOCO_V2_RECIPE.grayscaleP).describe('probability of RandomGrayscale'),
+  blur: z.boolean().default(MOCO_V2_RECIPE.blur).describe('Gaussian blur (p = 0.5) on or off'),
+  blurSigma: z
+    .array(z.number().positive().max(20))
+    .length(2)
+    .refine(([a, b]) => a <= b, 'range must be [low, high]')
+    .default([MOCO_V2_RECIPE.blurSigma[0], MOCO_V2_RECIPE.blurSigma[1]])
+    .describe('blur σ range, e.g. 0.1,2'),
+  blurSigmaScale: z
+    .enum(['pixels', 'image'])
+    .default(MOCO_V2_RECIPE.blurSigmaScale)
+    .describe("σ in output pixels (MoCo-v2 literally) or of a 224-px view scaled to trainer.size ('image')"),
+  flipP: z.number().min(0).max(1).default(MOCO_V2_RECIPE.flipP).describe('probability of a horizontal flip'),
+});
+
+/** The run's augmentation recipe from its `views` section. */
+export function viewsRecipe(config: Readonly<TrainerConfig>): AugmentRecipe {
+  const v = config.views;
+  return { ...v, cropScale: [v.cropScale[0], v.cropScale[1]], blurSigma: [v.blurSigma[0], v.blurSigma[1]] };
+}
+
 /** Every role's sections plus the trainer's: one file configures a whole deployment. */
 export const trainerConfigSchema = discoConfigSchema.extend({
   trainer: trainerSection.prefault({}),
   algo: algoSection.prefault({}),
+  views: viewsSection.prefault({}),
 });
 
 export type TrainerConfig = z.output<typeof trainerConfigSchema>;
@@ -109,5 +149,7 @@ export function trainingIdentity(config: Readonly<TrainerConfig>): Record<string
     limitImages: t.limitImages,
     dryRun: t.dryRun === true, // absent in checkpoints written before the flag existed
     algo: { ...config.algo },
+    // Checkpoints from before the section existed were trained with its defaults.
+    views: viewsSection.parse(config.views ?? {}),
   };
 }

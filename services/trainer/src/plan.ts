@@ -5,7 +5,7 @@
  * recompute any batch, so a resumed trainer plans exactly what an uninterrupted one did.
  */
 import { toWireParams, type PlanSpec, type PlannedBatch } from '@disco/dataplane';
-import { MOCO_V2_AUGMENT } from '@disco/augment';
+import { MOCO_V2_RECIPE, recipeParams, type AugmentRecipe } from '@disco/augment';
 import { InitRng, mixSeed } from '@disco/models';
 
 export interface PlanOptions {
@@ -18,6 +18,8 @@ export interface PlanOptions {
   images: number;
   /** Length of the workers' dataset (they refuse a plan cut from another length). */
   datasetSize: number;
+  /** How the views are augmented (default MoCo-v2's). */
+  views?: AugmentRecipe;
 }
 
 export class PlanError extends Error {
@@ -55,7 +57,7 @@ export function checkPlan(options: PlanOptions): void {
 export function planEpoch(options: PlanOptions, epoch: number, fromStep = 0): PlannedBatch<PlanSpec>[] {
   checkPlan(options);
   const order = epochPermutation(options.seed, epoch, options.images);
-  const params = toWireParams(MOCO_V2_AUGMENT);
+  const params = toWireParams(recipeParams(options.views ?? MOCO_V2_RECIPE, options.size));
   const out: PlannedBatch<PlanSpec>[] = [];
   for (let step = fromStep; step < stepsPerEpoch(options); step++) {
     const indices = Array.from(order.subarray(step * options.batchSize, (step + 1) * options.batchSize));

@@ -10,7 +10,7 @@ import { DataplaneCoordinator, wireLimitsFor, type BatchKeyed } from '@disco/dat
 import { usesTeacher } from '@disco/disco';
 import { writeFileAtomic } from '@disco/models';
 import { detectDataset, openDataset, openSampleDataset } from '@disco/augment';
-import type { TrainerConfig } from './config.ts';
+import { viewsRecipe, type TrainerConfig } from './config.ts';
 import { checkPlan, stepsPerEpoch, type PlanOptions } from './plan.ts';
 import { TrainRecord } from './record.ts';
 import { CheckpointStore } from './checkpoint/checkpoint_store.ts';
@@ -77,7 +77,7 @@ export class TrainingRun {
   static async create(config: Readonly<TrainerConfig>, log: (line: string) => void): Promise<TrainingRun> {
     const t = config.trainer;
     const datasetSize = t.datasetSize || (await countDataset(config.augment.dataset));
-    const plan: PlanOptions = { run: t.run, seed: t.seed, batchSize: t.batchSize, size: t.size, images: t.limitImages || datasetSize, datasetSize };
+    const plan: PlanOptions = { run: t.run, seed: t.seed, batchSize: t.batchSize, size: t.size, images: t.limitImages || datasetSize, datasetSize, views: viewsRecipe(config) };
     checkPlan(plan);
     const { engine, info } = await TrainEngine.start(config);
     log(`engine: backend ${info.backend} on its own thread; ` + (info.knnImages ? `online kNN every ${t.knnEvery} epoch(s): ${info.knnImages.bank} bank / ${info.knnImages.queries} query images (${info.knnImages.source})` : `online kNN off: ${info.knnDisabled}`));

@@ -32,3 +32,30 @@ test('a plan that makes no batch, or draws past the dataset, is refused', () => 
   assert.throws(() => planEpoch({ ...options, images: 7 }, 0), (e: Error) => e instanceof PlanError && /7 images make no batch of 8/.test(e.message));
   assert.throws(() => planEpoch({ ...options, images: 41 }, 0), (e: Error) => e instanceof PlanError && /41 images but the dataset has 40/.test(e.message));
 });
+
+test('the views recipe travels with every batch: MoCo-v2 by default, σ scaled to the view when asked', async () => {
+  const { MOCO_V2_AUGMENT } = await import('@disco/augment');
+  const { toWireParams } = await import('@disco/dataplane');
+  const { trainerConfigSchema, trainingIdentity, viewsRecipe } = await import('../src/config.ts');
+  assert.deepEqual(planEpoch(options, 0)[0].spec.params, toWireParams(MOCO_V2_AUGMENT), 'default: exactly MoCo-v2 (runs before the section keep their views)');
+
+  const config = trainerConfigSchema.parse({
+    trainer: { size: 32 },
+    views: { blurSigmaScale: 'image', cropScale: [0.08, 1], jitterStrength: 0.5, blur: true },
+  });
+  const params = planEpoch({ ...options, size: 32, views: viewsRecipe(config) }, 0)[0].spec.params!;
+  assert.ok(Math.abs(params.blurSigmaMin - (0.1 * 32) / 224) < 1e-12 && Math.abs(params.blurSigmaMax - (2 * 32) / 224) < 1e-12);
+  assert.equal(params.cropScaleMin, 0.08);
+  assert.equal(params.brightness, 0.2);
+  assert.equal(params.hue, 0.05);
+  const noBlur = planEpoch({ ...options, views: viewsRecipe(trainerConfigSchema.parse({ views: { blur: false, jitterStrength: 0 } })) }, 0)[0].spec.params!;
+  assert.equal(noBlur.blurP, 0);
+  assert.equal(noBlur.jitterP, 0);
+
+  // The recipe decides the weights: a checkpoint resumes only under the same one.
+  const base = trainerConfigSchema.parse({});
+  assert.notDeepEqual(trainingIdentity(config), trainingIdentity(base));
+  const { views: _omitted, ...older } = base;
+  assert.deepEqual(trainingIdentity(older as typeof base), trainingIdentity(base), 'a checkpoint from before the section means MoCo-v2 views');
+  assert.throws(() => trainerConfigSchema.parse({ views: { cropScale: [0.9, 0.2] } }), /range must be \[low, high\]/);
+});
