@@ -15,6 +15,7 @@ export interface BenchEntry {
 
 export const BENCHES: readonly BenchEntry[] = [
   { name: 'train-step', file: './train_step.ts', summary: 'forward+backward+SGD step, ours vs PyTorch' },
+  { name: 'disco-step', file: './disco_step.ts', summary: 'one whole DisCo/MoCo-v2/SEED training step (queue K, both views, EMA, enqueue), ours vs PyTorch, with the JavaScript kernels it ran' },
   { name: 'embed', file: './embed.ts', summary: 'frozen teacher forward (eval BN), ours vs PyTorch' },
   { name: 'embed-onnx', file: './embed_onnx.ts', summary: 'frozen teacher forward on onnxruntime-node vs tfjs vs PyTorch' },
   { name: 'augment', file: './augment.ts', summary: 'MoCo-v2 augmentation throughput' },

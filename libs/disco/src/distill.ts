@@ -6,8 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MseReduction } from './config.ts';
+import { queueCrossEntropy } from '@disco/tensor';
 import { KeyQueue } from './queue.ts';
-import { rowDot, softCrossEntropy } from './ops.ts';
+import { rowDot } from './ops.ts';
 
 /**
  * ‖t − q‖² of one view, reduced over N and D as `reduction` says. DisCo/main.py computes
@@ -43,7 +44,7 @@ export class SeedDistiller {
     readonly hyper: SeedHyper,
   ) {}
 
-  /** Student logits [N, 1+K] at τ_s and the teacher's soft targets [N, 1+K] at τ_t. */
+  /** Student logits [N, 1+K] at τ_s and the teacher's soft targets [N, 1+K] at τ_t (for inspection; the loss fuses them). */
   logits(s: tf.Tensor2D, t: tf.Tensor2D): { student: tf.Tensor2D; targets: tf.Tensor2D } {
     return tf.tidy(() => {
       const Q = this.queue.keys as tf.Tensor2D; // [K, D]
@@ -53,11 +54,12 @@ export class SeedDistiller {
     });
   }
 
-  /** SEED's loss for one view. */
+  /** SEED's loss for one view, as two queue cross-entropy ops (no [N, 1+K] logits on the tape). */
   loss(s: tf.Tensor2D, t: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => {
-      const { student, targets } = this.logits(s, t); // [N, 1+K], [N, 1+K]
-      return softCrossEntropy(student, targets); // [] (targets hold no variables: no gradient)
+      const Q = this.queue.keys; // [K, D]
+      const targets = queueCrossEntropy(t, t, Q, this.hyper.Tt).probs; // [N, 1+K] softmax([t·t, t·Q] / τ_t)
+      return queueCrossEntropy(s, t, Q, this.hyper.Ts, targets).loss; // [] (targets hold no variables: no gradient)
     });
   }
 

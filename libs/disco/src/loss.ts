@@ -26,8 +26,11 @@ export interface LossParts {
   seed?: SeedDistiller;
 }
 
-/** The differentiated total, every term, and the InfoNCE logits (MoCo modes). */
-export function lossTerms(parts: LossParts, input: StepInput, k?: tf.Tensor2D): { total: tf.Scalar; terms: Terms; logits?: tf.Tensor2D } {
+/**
+ * The differentiated total, every term, and (MoCo modes, only when `withLogits`) the InfoNCE
+ * logits for a probe: the loss itself never materialises them.
+ */
+export function lossTerms(parts: LossParts, input: StepInput, k?: tf.Tensor2D, withLogits = false): { total: tf.Scalar; terms: Terms; logits?: tf.Tensor2D } {
   const { mode, lambda, mseReduction } = parts.config;
   const train = { bn: 'train' } as const;
   const terms: Terms = new Map();
@@ -42,8 +45,8 @@ export function lossTerms(parts: LossParts, input: StepInput, k?: tf.Tensor2D): 
     return { total, terms };
   }
   const moco = parts.moco!;
-  const logits = moco.contrastiveLogits(q1, k!); // [N, 1+K]
-  const ce = moco.contrastiveLoss(logits); // []
+  const logits = withLogits ? moco.contrastiveLogits(q1, k!) : undefined; // [N, 1+K]
+  const ce = moco.contrastiveLoss(q1, k!); // []
   terms.set('contrastive', ce);
   if (mode === 'mocov2') return { total: ce, terms, logits };
   const d1 = distillMse(t1, q1, mseReduction); // []

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Encoder, NamedTensor } from '@disco/models';
 import { KeyQueue } from './queue.ts';
 import { shuffledGhostForward } from './shuffle_bn.ts';
+import { emaUpdate, queueCrossEntropy } from '@disco/tensor';
 import { rowDot } from './ops.ts';
 
 export interface MoCoHyper {
@@ -46,7 +47,7 @@ export class MoCo {
     const { m } = this.hyper;
     tf.tidy(() => {
       for (const [q, k] of this.pairs) {
-        k.variable.assign(tf.add(tf.mul(k.variable, m), tf.mul(q.variable, 1 - m))); // shape of θ
+        k.variable.assign(emaUpdate(k.variable, q.variable, m)); // shape of θ
       }
     });
   }
@@ -56,7 +57,10 @@ export class MoCo {
     return shuffledGhostForward(this.encoderK, xK, perm, this.hyper.ghostBatchSize); // [N, D]
   }
 
-  /** logits = [q·k⁺, q·queue] / T: the positive is column 0. */
+  /**
+   * logits = [q·k⁺, q·queue] / T: the positive is column 0. For inspection (step probes,
+   * tests): the loss below computes them inside its own kernel.
+   */
   contrastiveLogits(q: tf.Tensor2D, k: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const lPos = rowDot(q, k); // [N, 1]
@@ -65,12 +69,15 @@ export class MoCo {
     });
   }
 
-  /** InfoNCE: cross-entropy with label 0 for every row, averaged (`nn.CrossEntropyLoss()`). */
-  contrastiveLoss(logits: tf.Tensor2D): tf.Scalar {
+  /**
+   * InfoNCE: cross-entropy of the logits above with label 0 for every row, averaged
+   * (`nn.CrossEntropyLoss()`), as one op (no [N, 1+K] tensor on the tape).
+   */
+  contrastiveLoss(q: tf.Tensor2D, k: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => {
-      const logp = tf.logSoftmax(logits, 1); // [N, 1+K]
-      const pos = tf.slice(logp, [0, 0], [logits.shape[0], 1]); // [N, 1]
-      return tf.neg(tf.mean(pos)) as tf.Scalar; // []
+      const { loss, probs } = queueCrossEntropy(q, k, this.queue.keys, this.hyper.T); // [], [N, 1+K]
+      probs.dispose();
+      return loss;
     });
   }
 

@@ -13,11 +13,3 @@ export function l2Normalize(x: tf.Tensor): tf.Tensor2D {
 export function rowDot(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => tf.sum(tf.mul(a, b), 1, true) as tf.Tensor2D); // [N, 1]
 }
-
-/** Cross-entropy against soft targets, averaged over rows: −(1/N)·Σ_n Σ_j p_nj·log softmax(z)_nj. */
-export function softCrossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits, 1); // [N, C]
-    return tf.neg(tf.div(tf.sum(tf.mul(targets, logp)), logits.shape[0])) as tf.Scalar; // []
-  });
-}

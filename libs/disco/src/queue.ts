@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { normal } from '@disco/models';
+import { assignRows } from '@disco/tensor';
 import { RNG_STREAMS, stepRng } from './rng.ts';
 
 export class KeyQueue {
@@ -56,13 +57,7 @@ export class KeyQueue {
     if (batch.rank !== 2 || d !== this.D) throw new RangeError(`queue: keys of shape [${batch.shape}] are not [N, ${this.D}]`);
     if (this.K % n !== 0) throw new RangeError(`queue: K=${this.K} is not a multiple of the batch size ${n}`);
     const ptr = this.pointer;
-    tf.tidy(() => {
-      const parts: tf.Tensor[] = [];
-      if (ptr > 0) parts.push(tf.slice(this.keys, [0, 0], [ptr, this.D])); // [ptr, D]
-      parts.push(batch); // [N, D]
-      if (ptr + n < this.K) parts.push(tf.slice(this.keys, [ptr + n, 0], [this.K - ptr - n, this.D])); // [K−ptr−N, D]
-      this.keys.assign(parts.length === 1 ? tf.clone(batch) : tf.concat(parts, 0)); // [K, D]
-    });
+    assignRows(this.keys, batch, ptr); // [N, D] into rows ptr… of [K, D], in place where the backend allows
     this.pointer = (ptr + n) % this.K;
   }
 

@@ -123,7 +123,7 @@ export class DiscoTrainer {
       k = this.moco?.encodeKeys(input.x2, perm); // [N, D]
       const parts = { config, student: this.student, moco: this.moco, seed: this.seedDistiller };
       const out = tf.variableGrads(() => {
-        const loss = lossTerms(parts, input, k);
+        const loss = lossTerms(parts, input, k, probe !== undefined);
         terms = new Map([...loss.terms].map(([name, t]) => [name, tf.keep(t)]));
         logits = loss.logits && tf.keep(loss.logits);
         return loss.total;

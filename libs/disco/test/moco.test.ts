@@ -70,7 +70,7 @@ test('contrastive logits: [N, 1+K], positive first, divided by T; InfoNCE is CE 
   const k = unitRows(rng, 8, 8);
   const before = tf.memory().numTensors;
   const logits = moco.contrastiveLogits(q, k); // [8, 33]
-  const loss = moco.contrastiveLoss(logits);
+  const loss = moco.contrastiveLoss(q, k);
   assert.deepEqual(logits.shape, [8, 33]);
   const Q = q.arraySync();
   const K = k.arraySync();

@@ -14,10 +14,13 @@
         "src/batch_norm.cc",
         "src/batch_norm_train.cc",
         "src/sgd_momentum.cc",
-        "src/pool.cc"
+        "src/pool.cc",
+        "src/queue_cross_entropy.cc",
+        "src/gemm.cc",
+        "src/ema.cc"
       ],
       "include_dirs": ["<!(node -p \"process.env.DISCO_TORCH_INCLUDE || '/usr/include'\")", "<!(node -p \"(process.env.DISCO_TORCH_INCLUDE || '/usr/include') + '/torch/csrc/api/include'\")"],
-      "libraries": ["-L<!(node -p \"process.env.DISCO_TORCH_LIB || '/usr/lib/x86_64-linux-gnu'\")", "-ltorch", "-ltorch_cpu", "-lc10"],
+      "libraries": ["-L<!(node -p \"process.env.DISCO_TORCH_LIB || '/usr/lib/x86_64-linux-gnu'\")", "-ltorch", "-ltorch_cpu", "-lc10", "-ldl"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations", "<!@(node -p \"process.env.DISCO_NATIVE_SANITIZE ? '-fsanitize=' + process.env.DISCO_NATIVE_SANITIZE + ' -fno-omit-frame-pointer -g' : ''\")"],
       "ldflags": ["<!@(node -p \"process.env.DISCO_NATIVE_SANITIZE ? '-fsanitize=' + process.env.DISCO_NATIVE_SANITIZE : ''\")"],

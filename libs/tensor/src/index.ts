@@ -7,3 +7,7 @@ export { sgdMomentumStep, type SgdMomentumResult } from './native/sgd_momentum_s
 export { nativeSkipNote, type NativeSkipNote } from './native/addon.ts';
 export { nativeFallbackCounts, resetNativeFallbackCounts } from './native/kernels/fallback.ts';
 export { NativeSelfCheckError, selfCheckNative } from './native/self_check.ts';
+export { describeJsKernels, startKernelProfile, type KernelProfile, type KernelProfileEntry } from './native/kernel_profile.ts';
+export { queueCrossEntropy, type QueueCrossEntropyResult } from './native/queue_cross_entropy.ts';
+export { assignRows, lastAssignRowsInPlace } from './assign_rows.ts';
+export { emaUpdate } from './native/ema_update.ts';

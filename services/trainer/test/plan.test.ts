@@ -44,7 +44,7 @@ test('the views recipe travels with every batch: MoCo-v2 by default, σ scaled t
     views: { blurSigmaScale: 'image', cropScale: [0.08, 1], jitterStrength: 0.5, blur: true },
   });
   const params = planEpoch({ ...options, size: 32, views: viewsRecipe(config) }, 0)[0].spec.params!;
-  assert.ok(Math.abs(params.blurSigmaMin - (0.1 * 32) / 224) < 1e-12 && Math.abs(params.blurSigmaMax - (2 * 32) / 224) < 1e-12);
+  assert.ok(Math.abs(Number(params.blurSigmaMin) - (0.1 * 32) / 224) < 1e-12 && Math.abs(Number(params.blurSigmaMax) - (2 * 32) / 224) < 1e-12);
   assert.equal(params.cropScaleMin, 0.08);
   assert.equal(params.brightness, 0.2);
   assert.equal(params.hue, 0.05);

@@ -7,6 +7,7 @@ import { BenchUsageError } from './errors.ts';
 
 export type FlagSpec =
   | { kind: 'int'; default?: number; min?: number; help: string }
+  | { kind: 'number'; default?: number; help: string }
   | { kind: 'string'; default?: string; choices?: readonly string[]; help: string }
   | { kind: 'boolean'; help: string };
 
@@ -14,7 +15,7 @@ export type FlagSpecs = Record<string, FlagSpec>;
 
 /** The parsed value type of each flag: booleans are always set; others may be undefined without a default. */
 export type ParsedFlags<S extends FlagSpecs> = {
-  [K in keyof S]: S[K] extends { kind: 'int' } ? number | undefined : S[K] extends { kind: 'boolean' } ? boolean : string | undefined;
+  [K in keyof S]: S[K] extends { kind: 'int' } | { kind: 'number' } ? number | undefined : S[K] extends { kind: 'boolean' } ? boolean : string | undefined;
 };
 
 /** `--name <kind>  help (default …)` lines for `--help` and usage errors. */
@@ -43,6 +44,11 @@ export function parseFlags<S extends FlagSpecs>(bench: string, specs: S, argv: r
     const raw = values[name];
     if (s.kind === 'boolean') out[name] = raw === true;
     else if (s.kind === 'int') out[name] = raw === undefined ? s.default : parseInt(bench, name, raw as string, s.min);
+    else if (s.kind === 'number') {
+      const n = raw === undefined ? s.default : Number(raw);
+      if (n !== undefined && !(Number.isFinite(n) && n > 0)) throw new BenchUsageError(`${bench}: --${name} '${raw}' is not a positive number`);
+      out[name] = n;
+    }
     else {
       if (raw !== undefined && s.choices && !s.choices.includes(raw as string)) {
         throw new BenchUsageError(`${bench}: --${name} '${raw}' is not one of ${s.choices.join(', ')}`);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "caching_allocator.h"
+#include "gemm.h"
 #include "js_tensor.h"
 
 namespace disco {
@@ -30,6 +31,9 @@ napi_value maxPool(napi_env, napi_callback_info);
 napi_value maxPoolGrad(napi_env, napi_callback_info);
 napi_value avgPool(napi_env, napi_callback_info);
 napi_value avgPoolGrad(napi_env, napi_callback_info);
+napi_value queueCrossEntropy(napi_env, napi_callback_info);
+napi_value queueCrossEntropyGrad(napi_env, napi_callback_info);
+napi_value emaUpdate(napi_env, napi_callback_info);
 
 namespace {
 
@@ -39,7 +43,7 @@ int threadsFromEnv() {
   return n > 0 ? n : 2;
 }
 
-// info() → { threads, mkldnn, torchVersion, cachedBytes }
+// info() → { threads, mkldnn, torchVersion, cachedBytes, gemm }
 DISCO_NATIVE_FN(info) {
   napi_env env = args.env();
   napi_value out, threads, mkldnn, version, cached;
@@ -52,6 +56,9 @@ DISCO_NATIVE_FN(info) {
   napi_set_named_property(env, out, "torchVersion", version);
   napi_create_double(env, static_cast<double>(cachedAllocatorBytes()), &cached);
   napi_set_named_property(env, out, "cachedBytes", cached);
+  napi_value gemm;
+  napi_create_string_utf8(env, gemmImplementation(), NAPI_AUTO_LENGTH, &gemm);
+  napi_set_named_property(env, out, "gemm", gemm);
   return out;
 }
 
@@ -96,7 +103,7 @@ napi_value init(napi_env env, napi_value exports) {
 #define FN(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default_jsproperty, nullptr}  // like a CommonJS export: writable, enumerable
       FN(conv2d), FN(conv2dBackpropInput), FN(conv2dBackpropFilter), FN(matmul), FN(binary),
       FN(unary), FN(elementwiseGrad), FN(reduce), FN(tile), FN(transpose), FN(batchNorm), FN(batchNormGrad), FN(batchNormTrain), FN(batchNormTrainGrad), FN(sgdMomentum),
-      FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(info), FN(setThreads), FN(release), FN(lentCount),
+      FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(queueCrossEntropy), FN(queueCrossEntropyGrad), FN(emaUpdate), FN(info), FN(setThreads), FN(release), FN(lentCount),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);

@@ -13,7 +13,8 @@ type F32 = Float32Array;
 
 /** The functions `libs/tensor/native/src/*.cc` export (see each file for the argument order). */
 export interface NativeAddon {
-  info(): { threads: number; mkldnn: boolean; torchVersion: string };
+  /** gemm: 'onednn' (dnnl_sgemm found in the process) or 'libtorch' (at::mm, the system BLAS). */
+  info(): { threads: number; mkldnn: boolean; torchVersion: string; cachedBytes: number; gemm: 'onednn' | 'libtorch' };
   setThreads(n: number): void;
   /** Frees a result the addon lent (JavaScript must not touch the array again); false if it lent none there. */
   release(values: F32): boolean;
@@ -41,6 +42,9 @@ export interface NativeAddon {
   maxPoolGrad(dy: F32, dyShape: Shape, x: F32, xShape: Shape, filter: Shape, spec: Shape): F32;
   avgPool(x: F32, xShape: Shape, filter: Shape, spec: Shape, outShape: Shape): F32;
   avgPoolGrad(dy: F32, dyShape: Shape, xShape: Shape, filter: Shape, spec: Shape): F32;
+  emaUpdate(key: F32, query: F32, length: number, m: number, oneMinusM: number): F32;
+  queueCrossEntropy(q: F32, pos: F32, queue: F32, n: number, d: number, k: number, T: number, targets: F32 | null): [F32, F32];
+  queueCrossEntropyGrad(dy: F32, q: F32, pos: F32, queue: F32, probs: F32, n: number, d: number, k: number, T: number, targets: F32 | null, which: number[]): [F32, F32, F32];
 }
 
 export class NativeBackendError extends Error {

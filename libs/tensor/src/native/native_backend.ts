@@ -39,6 +39,18 @@ export class NativeBackend extends MathBackendCPU {
     return this.makeTensorInfo(shape, dtype, values);
   }
 
+  /**
+   * The values of `dataId` when they are libtorch memory lent to that one stored tensor alone
+   * (no other tensor data, no view of it, backend reference count 1): safe to write in place.
+   */
+  soleLentValues(dataId: DataId): Float32Array | undefined {
+    const entry = this.data.get(dataId);
+    if (!entry || entry.refCount !== 1 || !(entry.values instanceof Float32Array)) return undefined;
+    const values = entry.values;
+    const whole = values.byteOffset === 0 && values.byteLength === values.buffer.byteLength;
+    return whole && this.lent.get(values.buffer) === 1 ? values : undefined;
+  }
+
   /** Number of lent buffers still alive (a leak check for tests). */
   lentBuffers(): number {
     return this.lent.size;

@@ -8,6 +8,7 @@ import { getKernel, getKernelsForBackend, registerKernel, unregisterKernel, type
 import '@tensorflow/tfjs-backend-cpu';
 import { loadNativeAddon, type NativeAddon } from './addon.ts';
 import { registerNativeGradients } from './gradients/register.ts';
+import { markNativeKernels } from './kernel_profile.ts';
 import { NATIVE_BACKEND_NAME, NativeBackend } from './native_backend.ts';
 import { avgPoolConfig } from './kernels/AvgPool.ts';
 import { avgPoolGradConfig } from './kernels/AvgPoolGrad.ts';
@@ -23,6 +24,8 @@ import { discoBatchNormGradConfig } from './kernels/DiscoBatchNormGrad.ts';
 import { discoElementwiseGradConfig } from './kernels/DiscoElementwiseGrad.ts';
 import { discoBatchNormTrainConfig, discoBatchNormTrainGradConfig } from './kernels/DiscoBatchNormTrain.ts';
 import { discoSgdMomentumConfig } from './kernels/DiscoSgdMomentum.ts';
+import { discoEmaConfig } from './kernels/DiscoEma.ts';
+import { discoQueueCrossEntropyConfig, discoQueueCrossEntropyGradConfig } from './kernels/DiscoQueueCrossEntropy.ts';
 import { fusedBatchNormConfig } from './kernels/FusedBatchNorm.ts';
 import { fusedConv2DConfig } from './kernels/FusedConv2D.ts';
 import { fusedDepthwiseConv2DConfig } from './kernels/FusedDepthwiseConv2D.ts';
@@ -52,6 +55,9 @@ export const NATIVE_KERNELS: KernelConfig[] = [
   discoBatchNormTrainConfig, // disco's own: training-mode BatchNorm as one op (batch_norm_train.ts)
   discoBatchNormTrainGradConfig, // … and its gradient
   discoSgdMomentumConfig, // disco's own: one momentum-SGD update in one pass (sgd_momentum_step.ts)
+  discoEmaConfig, // disco's own: the key encoder's EMA update in one pass (ema_update.ts)
+  discoQueueCrossEntropyConfig, // disco's own: InfoNCE / SEED's cross-entropy against a queue (queue_cross_entropy.ts)
+  discoQueueCrossEntropyGradConfig, // … and its gradient
   maxPoolConfig,
   maxPoolGradConfig,
   avgPoolConfig,
@@ -79,6 +85,7 @@ export function registerNativeBackend(): NativeAddon {
     registerKernel(kernel);
   }
   registerNativeGradients();
+  markNativeKernels(NATIVE_KERNELS.map((k) => k.kernelName));
   registered = addon;
   return addon;
 }

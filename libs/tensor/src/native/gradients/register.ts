@@ -5,6 +5,7 @@ import { meanGrad, sumGrad } from './reduce_grads.ts';
 import { replaceGradient, type NativeGradConfig } from './on_native.ts';
 import { registerGradient } from '@tensorflow/tfjs-core';
 import { discoBatchNormTrainGrad } from './DiscoBatchNormTrain_grad.ts';
+import { discoQueueCrossEntropyGrad } from './DiscoQueueCrossEntropy_grad.ts';
 
 export const NATIVE_GRADIENTS: NativeGradConfig[] = [fusedBatchNormGrad, meanGrad, sumGrad, reluGrad, squareGrad];
 
@@ -14,6 +15,7 @@ let replaced = false;
 export function registerNativeGradients(): void {
   if (replaced) return;
   for (const config of NATIVE_GRADIENTS) replaceGradient(config);
-  registerGradient(discoBatchNormTrainGrad); // disco's own kernel: nothing to replace
+  registerGradient(discoBatchNormTrainGrad); // disco's own kernels: nothing to replace
+  registerGradient(discoQueueCrossEntropyGrad);
   replaced = true;
 }
