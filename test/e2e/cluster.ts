@@ -30,9 +30,12 @@ export const EPOCHS = 2;
 
 type Role = 'trainer' | 'augment' | 'teacher';
 
-/** The environment without disco config variables (each process reads only its file and flags). */
+/**
+ * The environment without disco config variables (each process reads only its file and flags);
+ * DISCO_PROFILE=1 on, so the trainer logs which kernels of its steps ran in JavaScript.
+ */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DISCO_') || k === 'DISCO_BACKEND'));
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DISCO_') || k === 'DISCO_BACKEND')), DISCO_PROFILE: '1' };
 }
 
 export class Cluster {
@@ -130,6 +133,11 @@ export class Cluster {
     for (const p of [this.trainer, ...this.augmenters, ...this.teachers]) if (p && p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await Promise.all([this.trainer, ...this.augmenters, ...this.teachers].filter(Boolean).map((p) => p.exited));
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Every kept log line (the last 400) matching `pattern`. */
+  logLines(pattern: RegExp): string[] {
+    return this.logs.filter((l) => pattern.test(l));
   }
 
   /** The last log lines of every process (for failure messages). */

@@ -58,6 +58,9 @@ test('2 epochs on trainer + 2 augment + 2 teacher processes: every planned batch
   assert.equal(summary.state, 'DONE');
   assert.equal(summary.deliveries.accepted, TOTAL);
   assert.equal(summary.deliveries.invalid, 0);
+  // DISCO_PROFILE=1: the trainer timed step 3's kernels and listed those that ran in JavaScript.
+  const [profile] = c.logLines(/trainer: trainer: profile of step 2: \d+ ms, [\d.]+ ms in JavaScript kernels/);
+  assert.ok(profile || c.logLines(/backend (wasm|cpu)/).length > 0, `no kernel profile in the trainer's log\n${c.tail()}`);
 });
 
 test('SIGKILL of one augment worker and one teacher mid-epoch changes nothing', async (t) => {

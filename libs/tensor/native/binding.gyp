@@ -17,7 +17,8 @@
         "src/pool.cc",
         "src/queue_cross_entropy.cc",
         "src/gemm.cc",
-        "src/ema.cc"
+        "src/ema.cc",
+        "src/gather.cc"
       ],
       "include_dirs": ["<!(node -p \"process.env.DISCO_TORCH_INCLUDE || '/usr/include'\")", "<!(node -p \"(process.env.DISCO_TORCH_INCLUDE || '/usr/include') + '/torch/csrc/api/include'\")"],
       "libraries": ["-L<!(node -p \"process.env.DISCO_TORCH_LIB || '/usr/lib/x86_64-linux-gnu'\")", "-ltorch", "-ltorch_cpu", "-lc10", "-ldl"],

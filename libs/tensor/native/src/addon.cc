@@ -34,6 +34,7 @@ napi_value avgPoolGrad(napi_env, napi_callback_info);
 napi_value queueCrossEntropy(napi_env, napi_callback_info);
 napi_value queueCrossEntropyGrad(napi_env, napi_callback_info);
 napi_value emaUpdate(napi_env, napi_callback_info);
+napi_value gather(napi_env, napi_callback_info);
 
 namespace {
 
@@ -103,7 +104,7 @@ napi_value init(napi_env env, napi_value exports) {
 #define FN(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default_jsproperty, nullptr}  // like a CommonJS export: writable, enumerable
       FN(conv2d), FN(conv2dBackpropInput), FN(conv2dBackpropFilter), FN(matmul), FN(binary),
       FN(unary), FN(elementwiseGrad), FN(reduce), FN(tile), FN(transpose), FN(batchNorm), FN(batchNormGrad), FN(batchNormTrain), FN(batchNormTrainGrad), FN(sgdMomentum),
-      FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(queueCrossEntropy), FN(queueCrossEntropyGrad), FN(emaUpdate), FN(info), FN(setThreads), FN(release), FN(lentCount),
+      FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(queueCrossEntropy), FN(queueCrossEntropyGrad), FN(emaUpdate), FN(gather), FN(info), FN(setThreads), FN(release), FN(lentCount),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);

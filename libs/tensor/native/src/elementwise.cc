@@ -75,17 +75,24 @@ DISCO_NATIVE_FN(unary) {
 }
 
 // elementwiseGrad(op, dy, x, shape): Relu → dy where x > 0, else 0 (threshold_backward);
+// Relu6 → dy where 0 < x ≤ 6, else 0 (tfjs's mask: lessEqual(x, 6) · step(x));
 // Square → dy · (x · 2), in tfjs's order of operations.
 DISCO_NATIVE_FN(elementwiseGrad) {
   const std::string op = args.string(0);
   const Shape shape = args.ints(3);
   const at::Tensor dy = args.floats(1, shape), x = args.floats(2, shape);
   if (op == "Relu") return toJs(args, at::threshold_backward(dy, x, 0), shape);
-  if (op != "Square") throw NativeError("elementwiseGrad: op '" + op + "' is not supported");
+  if (op != "Square" && op != "Relu6") throw NativeError("elementwiseGrad: op '" + op + "' is not supported");
   at::Tensor dx = at::empty(shape, at::kFloat);
   const float* __restrict g = dy.data_ptr<float>();
   const float* __restrict in = x.data_ptr<float>();
   float* __restrict out = dx.data_ptr<float>();
+  if (op == "Relu6") {
+    at::parallel_for(0, dx.numel(), 1 << 16, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) out[i] = (in[i] > 0.0f && in[i] <= 6.0f) ? g[i] : 0.0f;
+    });
+    return toJs(args, dx, shape);
+  }
   at::parallel_for(0, dx.numel(), 1 << 16, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) out[i] = g[i] * (in[i] * 2.0f);
   });

@@ -2,6 +2,7 @@
 // and never count in an average's forward). `spec` is the 9-integer conv spec of conv.cc (depthwise 0).
 #include <node_api.h>
 
+#include <array>
 #include <limits>
 
 #include "js_tensor.h"
@@ -12,6 +13,13 @@ namespace {
 struct PoolSpec {
   int64_t fh, fw, sh, sw, pt, pb, pl, pr, dh, dw;
   bool anyPad() const { return pt || pb || pl || pr; }
+  // Padding libtorch's max-pool applies itself (−inf, at most half the window, on both sides
+  // alike): no padded copy of the input, no unpadding copy of the gradient.
+  // Also only where libtorch's output extent is tfjs's (`out`: [N, H', W', C]).
+  bool libtorchPads(const Shape& in, const Shape& out) const {
+    const auto extent = [](int64_t size, int64_t pad, int64_t f, int64_t s, int64_t d) { return (size + 2 * pad - d * (f - 1) - 1) / s + 1; };
+    return pt == pb && pl == pr && 2 * pt <= fh && 2 * pl <= fw && extent(in[1], pt, fh, sh, dh) == out[1] && extent(in[2], pl, fw, sw, dw) == out[2];
+  }
 };
 
 PoolSpec readPool(const Args& args, size_t filterArg, size_t specArg) {
@@ -43,6 +51,10 @@ const double kMinusInf = -std::numeric_limits<double>::infinity();
 DISCO_NATIVE_FN(maxPool) {
   const Shape xs = args.ints(1);
   const PoolSpec p = readPool(args, 2, 3);
+  if (p.libtorchPads(xs, args.ints(4))) {
+    const at::Tensor y = at::max_pool2d(nhwcAsNchw(args.floats(0, xs)), {p.fh, p.fw}, {p.sh, p.sw}, {p.pt, p.pl}, {p.dh, p.dw}, false);
+    return toJs(args, nchwAsNhwc(y), args.ints(4));
+  }
   const at::Tensor x = padNchw(nhwcAsNchw(args.floats(0, xs)), p, kMinusInf);
   const at::Tensor y = at::max_pool2d(x, {p.fh, p.fw}, {p.sh, p.sw}, 0, {p.dh, p.dw}, false);
   return toJs(args, nchwAsNhwc(y), args.ints(4));
@@ -53,6 +65,13 @@ DISCO_NATIVE_FN(maxPoolGrad) {
   const Shape dys = args.ints(1), xs = args.ints(3);
   const PoolSpec p = readPool(args, 4, 5);
   const at::Tensor dy = nhwcAsNchw(args.floats(0, dys));
+  if (p.libtorchPads(xs, dys)) {
+    const at::Tensor x = nhwcAsNchw(args.floats(2, xs));
+    const std::array<int64_t, 2> pad{p.pt, p.pl};  // owned: an IntArrayRef of a braced list would dangle
+    const auto [y, indices] = at::max_pool2d_with_indices(x, {p.fh, p.fw}, {p.sh, p.sw}, pad, {p.dh, p.dw}, false);
+    const at::Tensor dx = at::max_pool2d_with_indices_backward(dy, x, {p.fh, p.fw}, {p.sh, p.sw}, pad, {p.dh, p.dw}, false, indices);
+    return toJs(args, nchwAsNhwc(dx), xs);
+  }
   const at::Tensor x = padNchw(nhwcAsNchw(args.floats(2, xs)), p, kMinusInf);
   const auto [y, indices] = at::max_pool2d_with_indices(x, {p.fh, p.fw}, {p.sh, p.sw}, 0, {p.dh, p.dw}, false);
   const at::Tensor dx = at::max_pool2d_with_indices_backward(dy, x, {p.fh, p.fw}, {p.sh, p.sw}, 0, {p.dh, p.dw}, false, indices);

@@ -42,6 +42,7 @@ export interface NativeAddon {
   maxPoolGrad(dy: F32, dyShape: Shape, x: F32, xShape: Shape, filter: Shape, spec: Shape): F32;
   avgPool(x: F32, xShape: Shape, filter: Shape, spec: Shape, outShape: Shape): F32;
   avgPoolGrad(dy: F32, dyShape: Shape, xShape: Shape, filter: Shape, spec: Shape): F32;
+  gather(x: F32, xShape: Shape, indices: Int32Array, axis: number, outShape: Shape): F32;
   emaUpdate(key: F32, query: F32, length: number, m: number, oneMinusM: number): F32;
   queueCrossEntropy(q: F32, pos: F32, queue: F32, n: number, d: number, k: number, T: number, targets: F32 | null): [F32, F32];
   queueCrossEntropyGrad(dy: F32, q: F32, pos: F32, queue: F32, probs: F32, n: number, d: number, k: number, T: number, targets: F32 | null, which: number[]): [F32, F32, F32];

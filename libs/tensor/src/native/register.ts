@@ -30,6 +30,7 @@ import { fusedBatchNormConfig } from './kernels/FusedBatchNorm.ts';
 import { fusedConv2DConfig } from './kernels/FusedConv2D.ts';
 import { fusedDepthwiseConv2DConfig } from './kernels/FusedDepthwiseConv2D.ts';
 import { fusedMatMulConfig } from './kernels/_FusedMatMul.ts';
+import { gatherV2Config } from './kernels/GatherV2.ts';
 import { maxPoolConfig } from './kernels/MaxPool.ts';
 import { maxPoolGradConfig } from './kernels/MaxPoolGrad.ts';
 import { REDUCE_CONFIGS } from './kernels/reduce.ts';
@@ -62,6 +63,7 @@ export const NATIVE_KERNELS: KernelConfig[] = [
   maxPoolGradConfig,
   avgPoolConfig,
   avgPoolGradConfig,
+  gatherV2Config,
   tileConfig,
   transposeConfig,
   ...BINARY_CONFIGS,

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@disco/tensor';
+import { describeJsKernels, initBackend, startKernelProfile } from '@disco/tensor';
 import { createDiscoTrainer, usesTeacher, type DiscoTrainer } from '@disco/disco';
 import { createEncoder } from '@disco/models';
 import { OnlineKnn } from '@disco/eval';
@@ -52,6 +52,29 @@ async function init(c: TrainerConfig): Promise<EngineInfo> {
   return { ...info, knnImages: { bank: sets.bank.labels.length, queries: sets.queries.labels.length, source: sets.source } };
 }
 
+/**
+ * DISCO_PROFILE=1 (native backend): the kernels of step 3 and of every 500th step are timed and
+ * those that ran in JavaScript are logged with their share of the step (timing costs ~1 µs a
+ * kernel, so only those steps).
+ */
+const PROFILE = process.env.DISCO_PROFILE === '1';
+
+function profiledStep(trainer: DiscoTrainer, input: Parameters<DiscoTrainer['trainStep']>[0]): ReturnType<DiscoTrainer['trainStep']> {
+  const step = trainer.step;
+  if (!PROFILE || tf.getBackend() !== 'native' || (step !== 2 && step % 500 !== 499)) return trainer.trainStep(input);
+  const profiler = startKernelProfile();
+  try {
+    return trainer.trainStep(input);
+  } finally {
+    const profile = profiler.stop();
+    const lines = describeJsKernels(profile, profile.wallMs);
+    process.stderr.write(
+      `trainer: profile of step ${step}: ${profile.wallMs.toFixed(0)} ms, ${profile.jsMs.toFixed(1)} ms in JavaScript kernels` +
+        (lines.length ? `:\n${lines.map((l) => `  ${l}`).join('\n')}\n` : '\n'),
+    );
+  }
+}
+
 async function handle(request: EngineRequest): Promise<EngineReplies[EngineRequest['op']]> {
   switch (request.op) {
     case 'init':
@@ -67,7 +90,7 @@ async function handle(request: EngineRequest): Promise<EngineReplies[EngineReque
       if (config.trainer.dryRun) return { result: { step: trainer.step, batchId: request.batch.key, lr: 0, loss: 0, terms: {} }, memory: memory(), returned };
       const input = toStepInput(request.batch, request.lrEpoch); // copies the views into tensors
       try {
-        return { result: trainer.trainStep(input), memory: memory(), returned };
+        return { result: profiledStep(trainer, input), memory: memory(), returned };
       } finally {
         disposeStepInput(input);
       }

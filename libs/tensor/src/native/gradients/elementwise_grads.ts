@@ -1,12 +1,15 @@
 /**
- * Relu's and Square's gradients on 'native' as one fused pass each (`DiscoElementwiseGrad`):
- * tfjs's are two or three full-size ops (Relu: dy · cast(step(x)); Square: dy · (x · 2)).
+ * Relu's, Relu6's and Square's gradients on 'native' as one fused pass each
+ * (`DiscoElementwiseGrad`): tfjs's are two to five full-size ops (Relu: dy · cast(step(x));
+ * Relu6: dy · cast(lessEqual(x, 6) · step(x)), whose comparisons are JavaScript kernels;
+ * Square: dy · (x · 2)). Square's values are bit-identical to tfjs's, Relu6's too but at a NaN
+ * input (tfjs's step keeps the NaN in its mask: NaN; here 0).
  * Square's values are bit-identical to tfjs's. Relu's differ only where x is NaN: tfjs gives
  * NaN there, libtorch's threshold_backward (what PyTorch uses) gives dy; the forward value at
  * such an x is NaN already.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Relu, Square, type Tensor } from '@tensorflow/tfjs-core';
+import { Relu, Relu6, Square, type Tensor } from '@tensorflow/tfjs-core';
 import { DISCO_ELEMENTWISE_GRAD } from '../kernels/DiscoElementwiseGrad.ts';
 import type { NativeGradConfig } from './on_native.ts';
 
@@ -21,4 +24,5 @@ function fused(kernelName: string): NativeGradConfig {
 }
 
 export const reluGrad = fused(Relu);
+export const relu6Grad = fused(Relu6);
 export const squareGrad = fused(Square);

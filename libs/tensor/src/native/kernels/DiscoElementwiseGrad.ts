@@ -1,4 +1,4 @@
-/** `DiscoElementwiseGrad`: the gradient of an elementwise op (attr `op`: Relu, Square) in one pass. */
+/** `DiscoElementwiseGrad`: the gradient of an elementwise op (attr `op`: Relu, Relu6, Square) in one pass. */
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { NativeKernelArgs } from './fallback.ts';
 
