@@ -1,6 +1,7 @@
 /**
- * Config flows one way (STYLE rule 4): schema defaults → JSON file → environment → flags →
- * validated once → deeply frozen. The file is named by `--config <path>` or `DISCO_CONFIG`.
+ * Config flows one way (STYLE rule 4): schema defaults → named layers (e.g. `disco train`'s
+ * loopback settings, the demo preset) → JSON file → environment → flags → validated once →
+ * deeply frozen; `loadConfigExplained` also says which source gave each value. The file is named by `--config <path>` or `DISCO_CONFIG`.
  * A flag is spelled in kebab case (`--trainer.run-dir`) or as the file's key path
  * (`--trainer.runDir`). Unknown flags (with the likely intended one suggested) and unknown keys
  * in the file are errors; unknown `DISCO_*` variables are left alone (other parts of disco read
@@ -19,7 +20,34 @@ export interface ConfigSources {
   file?: string;
   /** Plain object applied after the file and before env (tests, composition roots). */
   overrides?: Record<string, unknown>;
+  /** Named partial configs over the schema defaults and under the file, in order (lowest first). */
+  layers?: readonly ConfigLayer[];
   envPrefix?: string;
+}
+
+export interface ConfigLayer {
+  /** Where its values come from, as `--print-config` names it (e.g. 'preset demo'). */
+  name: string;
+  values: Record<string, unknown>;
+}
+
+/** A loaded config and, for every leaf (`trainer.epochs`), the source that set it. */
+export interface ExplainedConfig<T> {
+  config: Readonly<T>;
+  /** 'default', a layer's name, 'file <path>', 'env <VAR>', 'flag --<name>', or 'overrides'. */
+  origins: ReadonlyMap<string, string>;
+  /** The config file that was read, if any. */
+  file?: string;
+}
+
+/** Every leaf path of a plain object (arrays are leaves). */
+function leafPaths(value: Record<string, unknown>, prefix: string[] = []): string[][] {
+  const out: string[][] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...leafPaths(v as Record<string, unknown>, [...prefix, k]));
+    else out.push([...prefix, k]);
+  }
+  return out;
 }
 
 export function deepFreeze<T>(value: T): T {
@@ -40,12 +68,14 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
   node[path[path.length - 1]] = value;
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** `base` with `over` laid on top, as a new tree: neither input is shared with the result (flags are written into it). */
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    const bothObjects = v && b && typeof v === 'object' && typeof b === 'object' && !Array.isArray(v) && !Array.isArray(b);
-    out[k] = bothObjects ? merge(b as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] = isPlainObject(v) ? merge(isPlainObject(b) ? b : {}, v) : v;
   }
   return out;
 }
@@ -81,12 +111,25 @@ function parseFlags(argv: readonly string[], fields: readonly ConfigField[]): { 
 
 /** Loads, validates and freezes a config. Throws ConfigError naming the source and key. */
 export function loadConfig<S extends z.ZodType>(schema: S, sources: ConfigSources = {}): Readonly<z.output<S>> {
+  return loadConfigExplained(schema, sources).config;
+}
+
+/** `loadConfig`, and where each value came from. */
+export function loadConfigExplained<S extends z.ZodType>(schema: S, sources: ConfigSources = {}): ExplainedConfig<z.output<S>> {
   const prefix = sources.envPrefix ?? 'DISCO';
   const env = sources.env ?? process.env;
   const fields = configFields(schema, prefix);
   const flags = parseFlags(sources.argv ?? [], fields);
+  const origins = new Map<string, string>(fields.map((f) => [f.path.join('.'), 'default']));
+  const record = (values: Record<string, unknown>, origin: string) => {
+    for (const path of leafPaths(values)) origins.set(path.join('.'), origin);
+  };
 
   let layered: Record<string, unknown> = {};
+  for (const layer of sources.layers ?? []) {
+    layered = merge(layered, layer.values);
+    record(layer.values, layer.name);
+  }
   const file = sources.file ?? flags.config ?? env[`${prefix}_CONFIG`];
   if (file) {
     let parsed: unknown;
@@ -97,13 +140,22 @@ export function loadConfig<S extends z.ZodType>(schema: S, sources: ConfigSource
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: not a JSON object`);
     layered = merge(layered, parsed as Record<string, unknown>);
+    record(parsed as Record<string, unknown>, `file ${file}`);
   }
-  if (sources.overrides) layered = merge(layered, sources.overrides);
+  if (sources.overrides) {
+    layered = merge(layered, sources.overrides);
+    record(sources.overrides, 'overrides');
+  }
   for (const field of fields) {
     const raw = env[field.env];
-    if (raw !== undefined) setPath(layered, field.path, parseLeaf(field, raw, `env ${field.env}`));
+    if (raw === undefined) continue;
+    setPath(layered, field.path, parseLeaf(field, raw, `env ${field.env}`));
+    origins.set(field.path.join('.'), `env ${field.env}`);
   }
-  for (const [field, raw] of flags.values) setPath(layered, field.path, parseLeaf(field, raw, `flag --${field.flag}`));
+  for (const [field, raw] of flags.values) {
+    setPath(layered, field.path, parseLeaf(field, raw, `flag --${field.flag}`));
+    origins.set(field.path.join('.'), `flag --${field.flag}`);
+  }
 
   const result = schema.safeParse(layered);
   if (!result.success) {
@@ -115,14 +167,45 @@ export function loadConfig<S extends z.ZodType>(schema: S, sources: ConfigSource
     });
     throw new ConfigError(`invalid config${file ? ` (file ${file})` : ''}:\n  ${lines.join('\n  ')}`);
   }
-  return deepFreeze(result.data) as Readonly<z.output<S>>;
+  return { config: deepFreeze(result.data) as Readonly<z.output<S>>, origins, file };
 }
 
-/** `--help` text: every flag with its env var, default and description. */
-export function describeConfig(schema: z.ZodType, envPrefix = 'DISCO'): string {
+/**
+ * The effective config as `--print-config` shows it: one line per leaf, `key = value  (source)`,
+ * in schema order.
+ */
+export function formatExplainedConfig(explained: ExplainedConfig<unknown>): string {
+  const lines: string[] = [];
+  for (const path of leafPaths(explained.config as Record<string, unknown>)) {
+    const key = path.join('.');
+    let value: unknown = explained.config;
+    for (const p of path) value = (value as Record<string, unknown>)[p];
+    lines.push(`${key} = ${JSON.stringify(value)}  (${explained.origins.get(key) ?? 'default'})`);
+  }
+  return lines.join('\n');
+}
+
+/** The value at `path` of a plain nested object, or undefined. */
+export function valueAt(values: Record<string, unknown>, path: readonly string[]): unknown {
+  let node: unknown = values;
+  for (const key of path) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/**
+ * `--help` text: every flag with its env var, default and description. `defaults` (a partial
+ * config, e.g. a command's own layer) replaces the schema's default where it sets one, so the
+ * text shows what actually applies.
+ */
+export function describeConfig(schema: z.ZodType, envPrefix = 'DISCO', defaults: Record<string, unknown> = {}): string {
   return configFields(schema, envPrefix)
     .map((f) => {
-      const def = f.default === undefined ? '' : ` (default ${JSON.stringify(f.default)})`;
+      const override = valueAt(defaults, f.path);
+      const shown = override === undefined ? f.default : override;
+      const def = shown === undefined ? '' : ` (default ${JSON.stringify(shown)})`;
       const choices = f.enum ? ` one of ${f.enum.join('|')}` : '';
       return `  --${f.flag} <${f.type}>  env ${f.env}${def}${choices}\n      ${f.description ?? ''}`;
     })

@@ -24,5 +24,6 @@ export * from './io/layout.ts';
 export * from './io/load_weights.ts';
 export * from './io/import_checkpoint.ts';
 export * from './io/export.ts';
+export * from './io/teacher_manifest.ts';
 export * from './io/torch_legacy.ts';
 export * from './onnx/index.ts';

@@ -15,6 +15,7 @@ import {
   CheckpointKeyError,
   WeightFileError,
   createBackbone,
+  exportModule,
   importCheckpoint,
   loadWeights,
   openWeights,
@@ -145,6 +146,24 @@ test('a wrong-shape tensor is refused with both shapes, and the model keeps its 
     }),
   );
   assert.deepEqual(Array.from(net.namedTensors()[0].variable.dataSync()), before);
+  net.dispose();
+});
+
+test('a checkpoint of another width is refused in a few lines: ten keys of each kind, the count, and the likely cause', async () => {
+  const path = join(dir, 'wide.safetensors');
+  const wide = createBackbone(ARCH.arch, { width: ARCH.width * 2, seed: 3 });
+  await exportModule(wide, path, 'safetensors');
+  wide.dispose();
+  const net = createBackbone(ARCH.arch, { width: ARCH.width, seed: 3 });
+  assert.throws(
+    () => loadWeights(net, path, { target: 'backbone' }),
+    keyError(path, (e) => {
+      assert.ok(e.shapeMismatches.length > 10, `${e.shapeMismatches.length} mismatches`);
+      assert.match(e.message, new RegExp(`shapes that differ \\(${e.shapeMismatches.length}\\): .*… and ${e.shapeMismatches.length - 10} more`));
+      assert.match(e.message, /is the width right/);
+      assert.ok(e.message.length < 2500, `a message of ${e.message.length} characters`);
+    }),
+  );
   net.dispose();
 });
 

@@ -1,6 +1,7 @@
 /** The `disco` command: the composition root that starts roles and runs tools. */
 import { COMMANDS } from './commands/index.ts';
 import { UsageError } from './command.ts';
+import { DEBUG_HINT, debugRequested, errorLine } from './error_line.ts';
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -38,7 +39,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`disco: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const debug = debugRequested();
+    process.stderr.write(`disco ${process.argv[2] ?? ''}: ${errorLine(err, debug)}${debug ? '' : ` ${DEBUG_HINT}`}\n`);
     process.exitCode = 1;
   },
 );

@@ -135,6 +135,42 @@ test('an imported teacher (.safetensors) and a PyTorch MoCo-v2 .pth evaluate to 
   assert.match(noWidth.stderr, /resnet18-cifar\.pth does not record its width multiplier .*give --width/);
 });
 
+test('the folder import-teacher wrote (or its teacher.json) evaluates with the architecture it records; a contradicting --width is refused', async () => {
+  const teacher = join(dir, 'teacher');
+  const [folder, manifest, bad] = await Promise.all([
+    evaluate('--model', teacher),
+    evaluate('--model', join(teacher, 'teacher.json')),
+    evaluate('--model', teacher, '--width', '0.25'),
+  ]);
+  const f = json(folder);
+  assert.deepEqual([f.arch, f.width], ['resnet18-cifar', 0.0625]);
+  assert.match(f.source.description, /teacher .*teacher\.json/);
+  assert.equal(json(manifest).knn.top1, f.knn.top1);
+  assert.equal(json(await evaluate('--model', join(teacher, 'teacher.safetensors'))).knn.top1, f.knn.top1, 'the same weights as the file itself');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--width 0\.25 contradicts .*teacher\.json: the teacher manifest says width 0\.0625/);
+});
+
+test('disco train takes the imported teacher by its folder: architecture, width, head and embedding size from teacher.json', async () => {
+  const config = join(dir, 'with-teacher.json');
+  const loopback = { host: '127.0.0.1', port: 0, metricsPort: 0 };
+  const withTeacherRun = join(dir, 'with-teacher');
+  writeFileSync(config, JSON.stringify({
+    trainer: { ...loopback, run: 'with-teacher', runDir: withTeacherRun, seed: 1, epochs: 1, batchSize: 8, size: 16, model: 'resnet18-cifar', width: 0.0625, limitImages: 16 },
+    algo: { mode: 'disco', k: 16, headHidden: 16, ghostBatchSize: 4 },
+    teacher: { checkpoint: join(dir, 'teacher') },
+    augment: { ...loopback, imagesInFlight: 2, batchesInFlight: 2, dataset: data },
+    local: { progress: 'none' },
+    drain: { graceMs: 5000 },
+  }));
+  const trained = await disco('train', '--config', config);
+  assert.equal(trained.code, 0, trained.stdout + trained.stderr);
+  assert.match(trained.stdout, /teacher resnet18-cifar ×0\.0625 \(head \d+→\d+, /);
+  assert.match(trained.stdout, /teacher settings from .*teacher\.json/);
+  const summary = JSON.parse(readFileSync(join(withTeacherRun, 'summary.json'), 'utf8')) as { state: string };
+  assert.equal(summary.state, 'DONE');
+});
+
 test('bad inputs fail with the path named: a corrupt checkpoint, run directories with no valid checkpoint, a folder with nothing to evaluate (exit 1)', async () => {
   const corrupt = join(dir, 'corrupt.safetensors');
   const bytes = readFileSync(checkpoint(2));

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@disco/tensor';
-import { createEncoder, importCheckpoint, type Encoder } from '@disco/models';
+import { createEncoder, findTeacherManifest, importCheckpoint, manifestTeacherSettings, TeacherManifestError, type Encoder } from '@disco/models';
 import { toModelInput } from '@disco/eval';
 import type { TeacherServiceConfig } from '@disco/config';
 
@@ -29,11 +29,24 @@ export function l2Normalize(y: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
-/** The teacher encoder of either engine: imported from `checkpoint`, or seeded random. */
+/**
+ * The teacher encoder of either engine: imported from `checkpoint` (a weights file, or a
+ * teacher folder / its teacher.json, whose architecture must be the config's: `disco train` and
+ * `disco serve` take it from there), or seeded random.
+ */
 export function buildTeacherEncoder(config: TeacherServiceConfig): { encoder: Encoder; weights: string } {
   if (config.checkpoint) {
-    const encoder = importCheckpoint(config.checkpoint, { arch: config.model, width: config.width, target: 'encoder' }).module;
-    return { encoder, weights: config.checkpoint };
+    const found = findTeacherManifest(config.checkpoint);
+    if (found) {
+      const want = manifestTeacherSettings(found.manifest);
+      const differ = (Object.keys(want) as (keyof typeof want)[]).filter((k) => want[k] !== config[k]);
+      if (differ.length) {
+        throw new TeacherManifestError(`${found.manifestPath} describes ${differ.map((k) => `${k} ${want[k]}`).join(', ')}, the config says ${differ.map((k) => `${k} ${config[k]}`).join(', ')}`);
+      }
+    }
+    const weights = found?.weights ?? config.checkpoint;
+    const encoder = importCheckpoint(weights, { arch: config.model, width: config.width, target: 'encoder' }).module;
+    return { encoder, weights };
   }
   const encoder = createEncoder(config.model, { width: config.width, headHidden: config.headHidden, embedDim: config.embedDim, seed: config.seed });
   return { encoder, weights: `seed:${config.seed}` };

@@ -36,10 +36,19 @@ export interface SpawnRoleOptions {
   readyTimeoutMs?: number;
   /** Each stderr line of the child (default: dropped). */
   onStderr?: (line: string) => void;
+  /** Called with the child as soon as it is spawned (before it listens), so a caller can stop it at any time. */
+  onSpawn?: (child: ChildProcess, exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>) => void;
 }
 
 export class RoleStartError extends Error {
   override name = 'RoleStartError';
+  constructor(
+    message: string,
+    /** The child's last non-empty stderr line: what it said before it failed. */
+    readonly lastLine: string,
+  ) {
+    super(message);
+  }
 }
 
 export function spawnRole(options: SpawnRoleOptions): Promise<SpawnedRole> {
@@ -49,7 +58,9 @@ export function spawnRole(options: SpawnRoleOptions): Promise<SpawnedRole> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  options.onSpawn?.(child, exited);
   const stderr: string[] = [];
+  const lastLine = () => [...stderr].reverse().find((l) => l.trim() !== '') ?? '';
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderr.push(line);
     if (stderr.length > 50) stderr.shift();
@@ -58,7 +69,7 @@ export function spawnRole(options: SpawnRoleOptions): Promise<SpawnedRole> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new RoleStartError(`${options.script}: no listening line within ${options.readyTimeoutMs ?? 60_000} ms\n${stderr.join('\n')}`));
+      reject(new RoleStartError(`${options.script}: no listening line within ${options.readyTimeoutMs ?? 60_000} ms\n${stderr.join('\n')}`, lastLine()));
     }, options.readyTimeoutMs ?? 60_000);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
@@ -75,7 +86,7 @@ export function spawnRole(options: SpawnRoleOptions): Promise<SpawnedRole> {
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new RoleStartError(`${options.script} exited (code ${code}, signal ${signal}) before listening\n${stderr.join('\n')}`));
+      reject(new RoleStartError(`${options.script} exited (code ${code}, signal ${signal}) before listening\n${stderr.join('\n')}`, lastLine()));
     });
   });
 }

@@ -8,24 +8,10 @@ import { parseArgs } from 'node:util';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@disco/tensor';
-import { MODEL_NAMES, exportModule, importCheckpoint, type SourceFormat } from '@disco/models';
+import { MODEL_NAMES, TEACHER_MANIFEST, exportModule, importCheckpoint, type SourceFormat, type TeacherManifest } from '@disco/models';
 import { UsageError, type Command } from '../command.ts';
 
 const SOURCES: readonly SourceFormat[] = ['moco-v2', 'torchvision', 'swav', 'disco'];
-
-/** What `teacher.json` records next to the weights. */
-export interface TeacherManifest {
-  arch: string;
-  width: number;
-  featureDim: number;
-  headHidden: number;
-  embedDim: number;
-  weights: string;
-  importedFrom: string;
-  source: string;
-  dropped: { key: string; reason: string }[];
-  checkpointMetadata: Record<string, string>;
-}
 
 export const importTeacherCommand: Command = {
   name: 'import-teacher',
@@ -76,9 +62,9 @@ export const importTeacherCommand: Command = {
         dropped: report.dropped.map((d) => ({ key: d.key, reason: d.reason })),
         checkpointMetadata: report.metadata,
       };
-      const tmp = join(out, `.teacher.json.${process.pid}`);
+      const tmp = join(out, `.${TEACHER_MANIFEST}.${process.pid}`);
       writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
-      renameSync(tmp, join(out, 'teacher.json'));
+      renameSync(tmp, join(out, TEACHER_MANIFEST));
       if (values.json) process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
       else {
         process.stdout.write(

@@ -5,10 +5,12 @@
  * role's section. Prints one JSON line `{"event":"listening", ...}` on stdout when serving;
  * SIGTERM drains (the trainer checkpoints first) and exits 0.
  */
-import { ConfigError, describeConfig, loadConfig } from '@disco/config';
+import { ConfigError, describeConfig, loadConfigExplained } from '@disco/config';
 import { exitOnSignal } from '@disco/dataplane';
 import { trainerConfigSchema, type TrainerConfig } from '@disco/trainer-service';
 import { UsageError, type Command } from '../command.ts';
+import { errorLine } from '../error_line.ts';
+import { teacherManifestLayer } from '../train_config.ts';
 import { exitWithParent } from '../supervisor/parent_watch.ts';
 
 export const ROLES = ['augment', 'teacher', 'trainer'] as const;
@@ -40,6 +42,13 @@ async function serveRole(role: Role, config: Readonly<TrainerConfig>): Promise<v
   }
 }
 
+/** The role's config; a teacher folder named by --teacher.checkpoint supplies the teacher's shape (and the student head's size). */
+function serveConfig(argv: readonly string[]): Readonly<TrainerConfig> {
+  const explained = loadConfigExplained(trainerConfigSchema, { argv });
+  const fromTeacher = teacherManifestLayer(explained);
+  return fromTeacher ? loadConfigExplained(trainerConfigSchema, { argv, layers: [fromTeacher.layer] }).config : explained.config;
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run one role (augment, teacher or trainer) as this process, as a Kubernetes pod does',
@@ -49,10 +58,10 @@ export const serveCommand: Command = {
     if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`which role? one of ${ROLES.join(', ')}${role ? ` (not '${role}')` : ''}`);
     if (process.env.DISCO_EXIT_WITH_PARENT === '1') exitWithParent();
     try {
-      await serveRole(role as Role, loadConfig(trainerConfigSchema, { argv: rest }));
+      await serveRole(role as Role, serveConfig(rest));
     } catch (err) {
       // Exit at once: a half-started role may hold handles that would keep the process alive.
-      process.stderr.write(`disco serve ${role}: ${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(`disco serve ${role}: ${err instanceof ConfigError ? err.message : errorLine(err)}\n`);
       process.exit(err instanceof ConfigError ? 2 : 1);
     }
     return new Promise<number>(() => undefined); // serves until a signal (or the trainer's end) exits the process

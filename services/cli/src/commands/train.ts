@@ -5,61 +5,17 @@
  * the final student export in `runs/<run>/`. With no arguments it trains the demo (see
  * supervisor/demo_preset.ts); run it again with the same run name to resume.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
-import { ConfigError, configFields, describeConfig, loadConfig } from '@disco/config';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { ConfigError, configFields, describeConfig, formatExplainedConfig } from '@disco/config';
 import { clientSecurity, type StatusReply__Output } from '@disco/dataplane';
 import { runDirOf, trainerConfigSchema, type RunSummary } from '@disco/trainer-service';
 import type { Command } from '../command.ts';
-import { demoPreset } from '../supervisor/demo_preset.ts';
+import { demoPreset, LOCAL_LAYER } from '../supervisor/demo_preset.ts';
+import { describeRun, explainTrainConfig, trainConfigSchema, type ResolvedTrainConfig } from '../train_config.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { ProgressDisplay, formatDuration } from '../supervisor/progress_bar.ts';
 
-/** Settings of the embedded default itself (not passed to the roles). */
-export const localSection = z.strictObject({
-  augmenters: z.number().int().min(1).max(64).default(1).describe('augment worker processes'),
-  teachers: z.number().int().min(0).max(64).default(1).describe('teacher processes (0 in mocov2 mode)'),
-  maxRestarts: z.number().int().min(0).default(5).describe('restarts allowed per crashed augment or teacher process'),
-  progress: z.enum(['auto', 'bar', 'lines', 'none']).default('auto').describe('progress display: auto = a bar on a terminal, plain lines otherwise'),
-  verbose: z.boolean().default(false).describe("echo every role's log lines"),
-});
-
-export const trainConfigSchema = trainerConfigSchema.extend({ local: localSection.prefault({}) });
-export type TrainConfig = z.output<typeof trainConfigSchema>;
-
-function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    const objects = v && b && typeof v === 'object' && typeof b === 'object' && !Array.isArray(v) && !Array.isArray(b);
-    out[k] = objects ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>) : v;
-  }
-  return out;
-}
-
-/** defaults → demo preset → file (`--config` / DISCO_CONFIG) → env → flags. */
-export function resolveTrainConfig(argv: readonly string[], env: NodeJS.ProcessEnv, preset = demoPreset()): Readonly<TrainConfig> {
-  const rest: string[] = [];
-  let file = env.DISCO_CONFIG;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--config') file = argv[++i];
-    else if (argv[i].startsWith('--config=')) file = argv[i].slice('--config='.length);
-    else rest.push(argv[i]);
-  }
-  let layered = preset;
-  if (file) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: not a JSON object`);
-    layered = deepMerge(preset, parsed as Record<string, unknown>);
-  }
-  const { DISCO_CONFIG: _ignored, ...envRest } = env;
-  return loadConfig(trainConfigSchema, { argv: rest, env: envRest, overrides: layered });
-}
+export { explainTrainConfig, resolveTrainConfig, trainConfigSchema, type TrainConfig } from '../train_config.ts';
 
 /** The environment for the roles: without the config variables already folded into their file. */
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -70,14 +26,26 @@ export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a student on this machine: trainer, teacher and augment processes on loopback (the demo with no arguments)',
-  usage: `disco train [--config file.json] [--<section>.<key> value ...]\n\nflags (each also an env var; the demo preset sits under them):\n${describeConfig(trainConfigSchema)}`,
+  get usage() {
+    return trainUsage();
+  },
   async run(argv) {
-    let config: Readonly<TrainConfig>;
+    let resolved: ResolvedTrainConfig;
     try {
-      config = resolveTrainConfig(argv, process.env);
+      resolved = explainTrainConfig(argv, process.env);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       process.stderr.write(`disco train: ${err.message}\n`);
+      return 2;
+    }
+    if (resolved.printConfig) {
+      process.stdout.write(formatExplainedConfig(resolved) + '\n');
+      return 0;
+    }
+    const config = resolved.config;
+    const problem = preflight(resolved);
+    if (problem) {
+      process.stderr.write(`disco train: ${problem}\n`);
       return 2;
     }
     const t0 = Date.now();
@@ -94,7 +62,8 @@ export const trainCommand: Command = {
     const tty = local.progress === 'bar' || (local.progress === 'auto' && process.stdout.isTTY === true);
     const display = new ProgressDisplay({ out: process.stdout, batchSize: roles.trainer.batchSize, tty });
     const say = (line: string) => display.message(line);
-    say(`disco train: run '${roles.trainer.run}' in ${runDir}: student ${roles.trainer.model} ×${roles.trainer.width}, ${roles.trainer.epochs} epochs of batch ${roles.trainer.batchSize} at ${roles.trainer.size} px; teacher ${teachers ? `${roles.teacher.model} ×${roles.teacher.width} (${roles.teacher.checkpoint || `seed ${roles.teacher.seed}`})` : 'none'}`);
+    say(`disco train: run '${roles.trainer.run}' in ${runDir}`);
+    for (const line of describeRun(resolved, teachers)) say(`  ${line}`);
 
     const supervisor = new Supervisor({
       config: roleConfig,
@@ -120,15 +89,49 @@ export const trainCommand: Command = {
       say(`${signal}: stopping (the trainer checkpoints first; ${signal} again to kill)`);
       void supervisor.stop(`${signal} received`);
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, onSignal);
     const end = await supervisor.run();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of signals) process.off(s, onSignal);
     display.finish();
     return report(end, runDir, (Date.now() - t0) / 1000, signalled, say);
   },
 };
+
+/**
+ * What can be checked before any process starts: the inputs exist. One line naming the input,
+ * where it came from and what to do — instead of a role failing to start with a stack trace.
+ */
+function preflight(r: ResolvedTrainConfig): string | undefined {
+  const c = r.config;
+  const from = (key: string) => r.origins.get(key) ?? 'default';
+  if (c.augment.dataset && !existsSync(c.augment.dataset)) {
+    return `augment.dataset ${c.augment.dataset} does not exist (${from('augment.dataset')}): give an ImageFolder directory, a .jsonl manifest or an IDX images file`;
+  }
+  if (c.algo.mode !== 'mocov2' && c.teacher.checkpoint && !existsSync(c.teacher.checkpoint)) {
+    return `teacher.checkpoint ${c.teacher.checkpoint} does not exist (${from('teacher.checkpoint')}): give the folder \`disco import-teacher\` wrote, its teacher.json, or a weights file`;
+  }
+  return undefined;
+}
+
+/** `disco train --help`: the flags with the defaults that apply to a run (not the demo's), then the demo preset. */
+function trainUsage(): string {
+  const leaves = (o: Record<string, unknown>, prefix = ''): string[] =>
+    Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k} ${JSON.stringify(v)}`]));
+  return [
+    'disco train [--config file.json] [--preset demo|none] [--print-config] [--<section>.<key> value ...]',
+    '',
+    'Every flag is also an env var. Layers, lowest first: these defaults (the paper\'s, with disco train\'s',
+    'loopback settings) → the demo preset (only for the demo) → the teacher\'s teacher.json (when',
+    '--teacher.checkpoint names a teacher folder) → --config file → env → flags. --print-config shows the',
+    'effective value of each key and where it came from.',
+    '',
+    describeConfig(trainConfigSchema, 'DISCO', LOCAL_LAYER as Record<string, unknown>),
+    '',
+    'With neither --augment.dataset nor --trainer.model (or with --preset demo), the demo preset applies:',
+    `  ${leaves(demoPreset()).join(', ')}`,
+  ].join('\n');
+}
 
 function report(end: Awaited<ReturnType<Supervisor['run']>>, runDir: string, wallSeconds: number, signalled: NodeJS.Signals | undefined, say: (l: string) => void): number {
   let summary: Partial<RunSummary> = {};

@@ -3,16 +3,18 @@
  * - a trainer checkpoint (`runs/<run>/checkpoints/step-*.safetensors`): its student backbone;
  * - a run directory: its final export if the run finished, else its newest valid checkpoint;
  * - a folder of checkpoints (a run's `checkpoints/`): the newest valid one;
+ * - a teacher folder from `disco import-teacher` (or its teacher.json): the weights it names,
+ *   with the architecture and width it records;
  * - any weight file disco imports: the final export (`export/student.safetensors` or the
- *   `student-tfjs/` folder), a teacher from `disco import-teacher`, a PyTorch MoCo-v2,
- *   torchvision or SwAV checkpoint.
+ *   `student-tfjs/` folder), a teacher's safetensors, a PyTorch MoCo-v2, torchvision or SwAV
+ *   checkpoint.
  * The architecture comes from the weights when they state it (a checkpoint's config, a file's
  * `arch`/`width` metadata); `--arch`/`--width` fill in what they do not, and contradicting what
  * they do state is a usage error.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { MODEL_NAMES, detectSource, importCheckpoint, withWeights, CheckpointKeyError, type Backbone } from '@disco/models';
+import { MODEL_NAMES, TEACHER_MANIFEST, detectSource, findTeacherManifest, importCheckpoint, withWeights, CheckpointKeyError, type Backbone } from '@disco/models';
 import {
   checkpointArchitecture,
   isRunDir,
@@ -76,6 +78,12 @@ const show = (p: string) => relative(process.cwd(), p) || '.';
  */
 export async function loadModel(path: string, flags: ArchFlags): Promise<LoadedModel> {
   if (!existsSync(path)) throw new ModelPathError(path, 'no such file or directory');
+  const teacher = isDir(path) && !existsSync(join(path, TEACHER_MANIFEST)) ? undefined : findTeacherManifest(path);
+  if (teacher) {
+    const stated = { arch: teacher.manifest.arch, width: teacher.manifest.width };
+    reconcileArchitecture(stated, flags, teacher.manifestPath, 'the teacher manifest');
+    return fromWeights(teacher.weights, stated, 'weights', `teacher ${show(teacher.manifestPath)}`);
+  }
   if (isDir(path) && !existsSync(join(path, 'model.json'))) {
     if (isRunDir(path)) return fromRun(runWeights(path), flags);
     const { newest, skipped } = newestValidCheckpoint(path);

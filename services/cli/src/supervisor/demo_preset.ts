@@ -1,10 +1,11 @@
 /**
- * What `disco train` trains with no arguments: a small student (ResNet-18, CIFAR stem, width
- * 1/8) distilled from the bundled teacher (ResNet-18 CIFAR stem, width 1/4, MoCo-v2 head with
- * hidden = feature dim = 128) on the bundled sample dataset (2,000 Fashion-MNIST images) at
- * 24 px, sized to finish in a few minutes on 2 cores with the wasm backend. The preset sits
- * under the config file, env and flags (defaults → preset → file → env → flags), so every value
- * scales up with a flag, e.g. `--trainer.epochs 50 --trainer.model resnet18 --trainer.size 96`.
+ * What `disco train` trains when given neither a dataset nor a model (or `--preset demo`): a
+ * small student (ResNet-18, CIFAR stem, width 1/8) distilled from the bundled teacher on the
+ * bundled sample dataset (2,000 Fashion-MNIST images) at 24 px, sized to finish in a few
+ * minutes on 2 cores. Any other run starts from the schema's documented defaults (the paper's):
+ * the preset never sits silently under a real run. Under both lies `LOCAL_LAYER`, what running
+ * every role on one machine needs (loopback, free ports, data-plane depth for one trainer).
+ * Layers: defaults → disco train (local) → preset → file → env → flags.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,24 +47,25 @@ export const DEMO_TEACHER = { model: 'resnet18-cifar', width: 0.25, headHidden: 
 
 const loopback = { host: '127.0.0.1', port: 0, metricsPort: 0 };
 
-/** The demo preset (a partial config, laid over the schema defaults). */
+/**
+ * Every `disco train` run: the roles on loopback with free ports; a failed trainer exits at once
+ * (`disco train` reports the failure itself, no scrape to wait for); each worker keeps 4 batches
+ * in flight so that the window of 8 stays full while a step runs.
+ */
+export const LOCAL_LAYER: Readonly<Record<string, unknown>> = Object.freeze({
+  trainer: { ...loopback, failLingerMs: 0 },
+  teacher: { ...loopback },
+  augment: { ...loopback, imagesInFlight: 2, batchesInFlight: 4 },
+  dataplane: { window: 8, leaseMs: 60_000 },
+  drain: { graceMs: 10_000 },
+});
+
+/** The demo preset (a partial config over LOCAL_LAYER). */
 export function demoPreset(teacher: BundledTeacher | null = findBundledTeacher() ?? null): Record<string, unknown> {
   return {
-    trainer: {
-      ...loopback,
-      run: 'demo',
-      epochs: 3,
-      batchSize: 32,
-      size: 24,
-      model: 'resnet18-cifar',
-      width: 0.125,
-      checkpointEvery: 20,
-      // `disco train` reports a failed run itself; its trainer need not wait for a scrape.
-      failLingerMs: 0,
-    },
+    trainer: { run: 'demo', epochs: 3, batchSize: 32, size: 24, model: 'resnet18-cifar', width: 0.125, checkpointEvery: 20 },
     algo: { k: 2048, headHidden: 512, embedDim: DEMO_TEACHER.embedDim, ghostBatchSize: 16, baseLr: 0.24 },
     teacher: {
-      ...loopback,
       model: teacher?.model ?? DEMO_TEACHER.model,
       width: teacher?.width ?? DEMO_TEACHER.width,
       headHidden: DEMO_TEACHER.headHidden,
@@ -71,9 +73,5 @@ export function demoPreset(teacher: BundledTeacher | null = findBundledTeacher()
       seed: DEMO_TEACHER.seed,
       checkpoint: teacher?.checkpoint ?? '',
     },
-    // Each worker keeps 4 batches in flight so that the window of 8 stays full while a step runs.
-    augment: { ...loopback, imagesInFlight: 2, batchesInFlight: 4 },
-    dataplane: { window: 8, leaseMs: 60_000 },
-    drain: { graceMs: 10_000 },
   };
 }

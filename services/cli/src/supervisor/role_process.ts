@@ -4,6 +4,7 @@
  * its stderr to a file, and knows how it ended. The child watches its parent
  * (`DISCO_EXIT_WITH_PARENT`), so even a supervisor killed with SIGKILL leaves no orphans.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,9 @@ export interface RoleExit {
 
 export class RoleProcess {
   private spawned: SpawnedRole | undefined;
+  /** The child from the moment it is spawned (it may not listen yet), and how it ends. */
+  private child: ChildProcess | undefined;
+  private childExited: Promise<RoleExit> | undefined;
   private log: WriteStream | undefined;
   /** Set when we asked it to stop, so its exit is expected. */
   stopRequested = false;
@@ -44,12 +48,12 @@ export class RoleProcess {
   }
 
   get pid(): number | undefined {
-    return this.spawned?.child.pid;
+    return this.child?.pid;
   }
 
   get exited(): Promise<RoleExit> {
-    if (!this.spawned) throw new Error(`${this.options.name} has not started`);
-    return this.spawned.exited;
+    if (!this.childExited) throw new Error(`${this.options.name} has not started`);
+    return this.childExited;
   }
 
   /** Spawns and resolves with the listening line (rejects with the child's last stderr lines). */
@@ -64,6 +68,10 @@ export class RoleProcess {
       args: ['serve', options.role, '--config', options.configFile, ...options.flags, ...extraFlags],
       env: { ...options.env, DISCO_EXIT_WITH_PARENT: '1' },
       readyTimeoutMs: options.readyTimeoutMs ?? 120_000,
+      onSpawn: (child, exited) => {
+        this.child = child;
+        this.childExited = exited;
+      },
       onStderr: (line) => {
         this.log?.write(line + '\n');
         options.onLine?.(`${options.name}: ${line}`);
@@ -72,9 +80,9 @@ export class RoleProcess {
     return this.spawned.info;
   }
 
-  /** Sends `signal` (SIGTERM: drain) if the process is running. */
+  /** Sends `signal` (SIGTERM: drain) if the process is running (listening or still starting). */
   signal(signal: NodeJS.Signals): void {
-    const child = this.spawned?.child;
+    const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       if (signal !== 'SIGKILL') this.stopRequested = true;
       child.kill(signal);
@@ -82,18 +90,18 @@ export class RoleProcess {
   }
 
   get running(): boolean {
-    const child = this.spawned?.child;
+    const child = this.child;
     return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
   async stop(graceMs: number): Promise<RoleExit | undefined> {
-    if (!this.spawned) return undefined;
+    if (!this.childExited) return undefined;
     this.stopRequested = true;
     this.signal('SIGTERM');
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     try {
-      return await this.spawned.exited;
+      return await this.childExited;
     } finally {
       clearTimeout(timer);
     }

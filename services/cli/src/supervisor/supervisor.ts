@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '@disco/models';
-import { PLAINTEXT, channelOptions, loadProtos, type ClientSecurity, type CoordinatorClient, type StatusReply__Output } from '@disco/dataplane';
+import { PLAINTEXT, RoleStartError, channelOptions, loadProtos, type ClientSecurity, type CoordinatorClient, type StatusReply__Output } from '@disco/dataplane';
 import { RoleProcess, type RoleExit } from './role_process.ts';
 
 export interface SupervisorOptions {
@@ -86,7 +86,10 @@ export class Supervisor {
       }
       this.writePids();
     } catch (err) {
-      this.finish({ outcome: 'failed', reason: `a role did not start: ${(err as Error).message}` });
+      // The role's own last words (one line, e.g. "disco serve trainer: DatasetError: … does not exist"), not its stack.
+      const said = err instanceof RoleStartError && err.lastLine ? err.lastLine.replace(/^disco serve \w+: /, '') : (err as Error).message.split('\n')[0];
+      const which = [this.trainer, ...this.teachers, ...this.augmenters].find((p) => p && !p.running && p.pid !== undefined);
+      this.finish({ outcome: 'failed', reason: `${which ? which.options.name : 'a role'} did not start: ${said}${which ? ` (log: ${which.options.logFile})` : ''}` });
     }
   }
 
