@@ -32,6 +32,39 @@ test('ImageFolder: classes are sorted folder names, images sorted, nested folder
   await assert.rejects(openImageFolder(join(root, 'missing')), DatasetError);
 });
 
+test('ImageFolder: symbolic-link loops, dangling links, unreadable folders and non-image files are skipped and counted, never a crash', async () => {
+  const { chmodSync, symlinkSync } = await import('node:fs');
+  const root = tmp('messy');
+  mkdirSync(join(root, 'cat', 'deep'), { recursive: true });
+  mkdirSync(join(root, 'dog'));
+  writeFileSync(join(root, 'cat', 'a.jpg'), await jpeg(20, 20));
+  writeFileSync(join(root, 'cat', 'deep', 'b.png'), await png(20, 20));
+  writeFileSync(join(root, 'dog', 'c.jpg'), await jpeg(20, 20));
+  writeFileSync(join(root, 'dog', 'README'), 'not an image');
+  symlinkSync('..', join(root, 'cat', 'deep', 'up')); // cat/deep/up → cat: a loop
+  symlinkSync(join(root, 'nowhere'), join(root, 'dog', 'dangling.jpg'));
+  const locked = join(root, 'dog', 'locked');
+  mkdirSync(locked);
+  writeFileSync(join(locked, 'd.jpg'), await jpeg(20, 20));
+  chmodSync(locked, 0);
+  const asRoot = process.getuid?.() === 0; // root reads a mode-000 folder anyway
+  try {
+    const ds = await openImageFolder(root);
+    assert.deepEqual(ds.classes, ['cat', 'dog']);
+    const names = await Promise.all(Array.from({ length: ds.length }, async (_, i) => (await ds.read(i)).name));
+    assert.ok(names.includes('cat/a.jpg') && names.includes('cat/deep/b.png') && names.includes('dog/c.jpg'), names.join(', '));
+    assert.ok(names.every((n) => !n.includes('/up/')), 'nothing through the loop');
+    assert.equal(ds.skipped?.['symlink-loop'], 1, JSON.stringify(ds.skipped));
+    assert.equal(ds.skipped?.['broken-link'], 1);
+    assert.equal(ds.skipped?.['not-an-image'], 1);
+    assert.equal(ds.skipped?.['unreadable-folder'], asRoot ? undefined : 1);
+    assert.equal(ds.length, asRoot ? 4 : 3, names.join(', '));
+    assert.match(ds.description, /skipped .*1 symlink-loop/);
+  } finally {
+    chmodSync(locked, 0o755);
+  }
+});
+
 test('ImageFolder: a file deleted after listing is an unreadable image, not a crash', async () => {
   const root = tmp('gone');
   mkdirSync(join(root, 'c'));

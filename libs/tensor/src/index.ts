@@ -11,3 +11,4 @@ export { describeJsKernels, startKernelProfile, type KernelProfile, type KernelP
 export { queueCrossEntropy, type QueueCrossEntropyResult } from './native/queue_cross_entropy.ts';
 export { assignRows, lastAssignRowsInPlace } from './assign_rows.ts';
 export { emaUpdate } from './native/ema_update.ts';
+export { NATIVE_INSTALL_COMMAND, WASM_OVER_NATIVE, nativeAdvice, predictedNativeAdvice } from './native/advice.ts';

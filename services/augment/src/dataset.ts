@@ -11,6 +11,7 @@ export function timedDataset(dataset: Dataset, metrics: AugmentMetrics): Dataset
   return {
     length: dataset.length,
     classes: dataset.classes,
+    skipped: dataset.skipped,
     description: dataset.description,
     async read(index) {
       const t0 = performance.now();

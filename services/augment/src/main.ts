@@ -22,7 +22,7 @@ import {
   type CoordinatorClient,
   type TeacherClient,
 } from '@disco/dataplane';
-import { createAugmentMetrics } from './metrics.ts';
+import { createAugmentMetrics, recordSkippedEntries } from './metrics.ts';
 import { openConfiguredDataset, timedDataset } from './dataset.ts';
 import { BatchAugmenter } from './batch_augmenter.ts';
 import { makeAugmentHandlers } from './augment_handler.ts';
@@ -48,6 +48,8 @@ export async function start(config: Readonly<DiscoConfig>, log: (line: string) =
   const registry = createRegistry('augment');
   const metrics = createAugmentMetrics(registry);
   const dataset = timedDataset(await openConfiguredDataset(augment.dataset), metrics);
+  recordSkippedEntries(metrics, dataset.skipped);
+  if (dataset.skipped && Object.keys(dataset.skipped).length) log(`dataset: ${dataset.description}`);
   const limits = wireLimitsFor(dataplane.maxMessageBytes, { maxBatchSize: dataplane.maxBatchSize, maxSide: dataplane.maxSide, maxEmbeddingDim: dataplane.maxEmbeddingDim });
   const augmenter = new BatchAugmenter(dataset, { imagesInFlight: augment.imagesInFlight, chunkBytes: dataplane.chunkBytes, metrics });
 

@@ -1,6 +1,6 @@
 /** The augment role's metrics (STYLE rule 14): one home, `disco_augment_*`, base units. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { REJECT_REASONS, type RejectReason } from '@disco/augment';
+import { REJECT_REASONS, SKIPPED_ENTRIES, type Dataset, type RejectReason } from '@disco/augment';
 
 /** Timed stages: dataset read (per image), augmenting a whole batch, the teacher call, the delivery. */
 export type AugmentOp = 'read' | 'augment_batch' | 'teacher' | 'deliver';
@@ -13,6 +13,7 @@ export interface AugmentMetrics {
   inflight: Gauge;
   batches: Counter<'outcome'>;
   teacherRetries: Counter;
+  datasetSkipped: Gauge<'reason'>;
 }
 
 export function createAugmentMetrics(registry: Registry): AugmentMetrics {
@@ -44,7 +45,24 @@ export function createAugmentMetrics(registry: Registry): AugmentMetrics {
       registers,
     }),
     teacherRetries: new Counter({ name: 'disco_augment_teacher_retries_total', help: 'Embed calls retried on another teacher replica.', registers }),
+    datasetSkipped: datasetSkippedGauge(registers),
   };
+}
+
+/** Entries the dataset walk left out (symlink loops, unreadable folders, dangling links, non-images), by reason; set once at start. */
+function datasetSkippedGauge(registers: Registry[]): Gauge<'reason'> {
+  const gauge = new Gauge({
+    name: 'disco_augment_dataset_skipped_entries',
+    help: 'Dataset entries left out while listing it (ImageFolder walk), by reason: symlink_loop, unreadable_folder, broken_link, not_an_image.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of SKIPPED_ENTRIES) gauge.set({ reason: reason.replace(/-/g, '_') }, 0);
+  return gauge;
+}
+
+export function recordSkippedEntries(metrics: AugmentMetrics, skipped: Dataset['skipped']): void {
+  for (const [reason, n] of Object.entries(skipped ?? {})) metrics.datasetSkipped.set({ reason: reason.replace(/-/g, '_') }, n ?? 0);
 }
 
 export function observeOp(metrics: AugmentMetrics, op: AugmentOp, seconds: number): void {

@@ -65,3 +65,31 @@ test('bad specs fail with exact codes naming the field; good ones stream both vi
   assert.match(body, /^disco_augment_op_seconds_count\{service="augment",op="read"\} \d+$/m);
   assert.match(body, /grpc_server_handled_total\{[^}]*grpc_method="Augment"[^}]*grpc_code="FailedPrecondition"[^}]*\} 1/);
 });
+
+test('a messy ImageFolder (a symbolic-link loop, a dangling link, a stray text file) starts and serves; what was skipped is logged and on /metrics', async () => {
+  const { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const sharp = (await import('sharp')).default;
+  const root = mkdtempSync(join(tmpdir(), 'disco-messy-'));
+  for (const cls of ['a', 'b']) {
+    mkdirSync(join(root, cls, 'sub'), { recursive: true });
+    for (const i of [0, 1]) writeFileSync(join(root, cls, `${i}.png`), await sharp({ create: { width: 12, height: 12, channels: 3, background: { r: 40 * i, g: 90, b: 10 } } }).png().toBuffer());
+  }
+  symlinkSync('..', join(root, 'a', 'sub', 'loop')); // a/sub/loop → a
+  symlinkSync(join(root, 'gone.png'), join(root, 'b', 'dangling.png'));
+  writeFileSync(join(root, 'b', 'notes.txt'), 'not an image');
+  const logged: string[] = [];
+  const config = loadConfig(discoConfigSchema, { env: {}, overrides: { augment: { host: '127.0.0.1', port: 0, metricsPort: 0, dataset: root } } });
+  const handle = await start(config, (l) => logged.push(l));
+  after(async () => {
+    await handle.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  assert.equal(handle.datasetSize, 4);
+  assert.ok(logged.some((l) => /dataset: image folder .*skipped 1 symlink-loop, 1 broken-link, 1 not-an-image/.test(l)), logged.join('\n'));
+  const body = await (await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`)).text();
+  for (const [reason, n] of [['symlink_loop', 1], ['broken_link', 1], ['not_an_image', 1], ['unreadable_folder', 0]] as const) {
+    assert.match(body, new RegExp(`^disco_augment_dataset_skipped_entries\\{reason="${reason}",service="augment"\\} ${n}$`, "m"));
+  }
+});

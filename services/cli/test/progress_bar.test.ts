@@ -33,6 +33,8 @@ test('the line shows epoch, step, bar, images/s, every loss term, lr and ETA', (
   );
   assert.match(formatStatusLine(status({ knnTop1: 0.6125, knnTop5: 0.97, knnEpoch: 1 }), 32, 10), /lr 0\.0300  kNN 61\.3%  ETA 15s$/);
   assert.match(formatStatusLine(status({ state: 'STOPPING', losses: {}, imagesPerSecond: 0 }), 32, 0), /^epoch 2\/3 step 10\/20  50%  0\.0 img\/s  ETA \?  stopping$/);
+  // The last line of a finished run: the trainer's position is (epoch 3, step 0), the run complete.
+  assert.match(formatStatusLine(status({ epoch: 3, step: 0, globalStep: 60, state: 'DONE' }), 32, 10), /^epoch 3\/3 step 20\/20  \[##########\] 100%.*ETA 0s  done$/);
 });
 
 test('not a TTY: plain lines, at most one per interval unless the epoch changes', () => {

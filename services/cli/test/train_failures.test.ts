@@ -111,3 +111,24 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     await waitFor('every role to be gone', () => rolesOf(runDir).length === 0, 15_000, () => `alive: ${rolesOf(runDir)}`);
   });
 }
+
+test('an ImageFolder with a symbolic-link loop, a dangling link and stray files trains; the skipped entries are logged', async () => {
+  const { mkdirSync, symlinkSync } = await import('node:fs');
+  const sharp = (await import('sharp')).default;
+  const root = join(dir, 'messy-images');
+  for (const cls of ['cats', 'dogs']) {
+    mkdirSync(join(root, cls, 'more'), { recursive: true });
+    for (let i = 0; i < 8; i++) {
+      const png = await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 30 * i, g: cls === 'cats' ? 200 : 20, b: 90 } } }).png().toBuffer();
+      writeFileSync(join(root, cls, i < 4 ? '' : 'more', `${i}.png`), png);
+    }
+  }
+  symlinkSync('..', join(root, 'cats', 'more', 'loop')); // the case that crashed the trainer's start with ELOOP
+  symlinkSync(join(root, 'missing.png'), join(root, 'dogs', 'dangling.png'));
+  writeFileSync(join(root, 'dogs', 'Thumbs.db'), 'junk');
+  const { file, runDir } = configFile('messy', { trainer: { epochs: 1, limitImages: 16 }, algo: { mode: 'mocov2', k: 16 }, augment: { dataset: root } });
+  const run = train(['--config', file, '--local.teachers', '0']);
+  assert.equal(await run.exited, 0, run.output());
+  const logs = ['trainer', 'augment-0'].map((n) => readFileSync(join(runDir, 'logs', `${n}.log`), 'utf8')).join('\n');
+  assert.match(logs, /dataset: image folder .*\(16 images, 2 classes; skipped 1 symlink-loop, 1 broken-link, 1 not-an-image\)/);
+});

@@ -35,8 +35,10 @@ export function runDirOf(config: Readonly<TrainerConfig>): string {
   return resolve(config.trainer.runDir || join('runs', config.trainer.run));
 }
 
-async function countDataset(path: string): Promise<number> {
+/** The dataset's length; what its listing skipped (link loops, unreadable folders…) is logged. */
+async function countDataset(path: string, log: (line: string) => void): Promise<number> {
   const dataset = path === '' ? await openSampleDataset('train') : await openDataset(detectDataset(path));
+  if (dataset.skipped && Object.keys(dataset.skipped).length) log(`dataset: ${dataset.description}`);
   return dataset.length;
 }
 
@@ -76,7 +78,7 @@ export class TrainingRun {
   /** Builds the run and starts its engine thread; nothing is restored or trained until `run(metrics)`. */
   static async create(config: Readonly<TrainerConfig>, log: (line: string) => void): Promise<TrainingRun> {
     const t = config.trainer;
-    const datasetSize = t.datasetSize || (await countDataset(config.augment.dataset));
+    const datasetSize = t.datasetSize || (await countDataset(config.augment.dataset, log));
     const plan: PlanOptions = { run: t.run, seed: t.seed, batchSize: t.batchSize, size: t.size, images: t.limitImages || datasetSize, datasetSize, views: viewsRecipe(config) };
     checkPlan(plan);
     const { engine, info } = await TrainEngine.start(config);

@@ -9,8 +9,14 @@ export type DatasetItem = ImageSource & {
   readonly label?: number;
 };
 
+/** Why a directory walk left an entry out. */
+export const SKIPPED_ENTRIES = ['symlink-loop', 'unreadable-folder', 'broken-link', 'not-an-image'] as const;
+export type SkippedEntry = (typeof SKIPPED_ENTRIES)[number];
+
 export interface Dataset {
   readonly length: number;
+  /** Entries the reader left out while listing, by reason (an ImageFolder's walk); absent = none. */
+  readonly skipped?: Readonly<Partial<Record<SkippedEntry, number>>>;
   /** Class names by label, when the dataset has them. */
   readonly classes?: readonly string[];
   /** Where it came from, for logs. */

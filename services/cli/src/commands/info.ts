@@ -1,6 +1,6 @@
 /** `disco info [--json]`: the tfjs backend in use (and why), versions, threads, models. */
 import { parseArgs } from 'node:util';
-import { initBackend } from '@disco/tensor';
+import { initBackend, nativeAdvice } from '@disco/tensor';
 import { listModels } from '@disco/models';
 import type { Command } from '../command.ts';
 
@@ -11,7 +11,8 @@ export const infoCommand: Command = {
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, strict: true });
     const backend = await initBackend();
-    const info = { node: process.version, backend, models: listModels() };
+    const advice = nativeAdvice(backend);
+    const info = { node: process.version, backend, ...(advice ? { advice } : {}), models: listModels() };
     if (values.json) {
       process.stdout.write(JSON.stringify(info, null, 2) + '\n');
       return 0;
@@ -20,6 +21,7 @@ export const infoCommand: Command = {
       `disco on Node ${info.node}, tfjs ${backend.tfjsVersion}`,
       `backend: ${backend.name} (tfjs '${backend.tfjsName}', threads ${backend.threads}${backend.simd ? ', SIMD' : ''})${backend.forcedBy ? ` forced by ${backend.forcedBy}` : ''}`,
       ...backend.attempts.filter((a) => !a.ok).map((a) => `  not ${a.name}: ${a.reason}`),
+      ...(advice ? [advice] : []),
       'models:',
       ...info.models.map((m) => `  ${m.name.padEnd(20)} ${String(m.featureDim).padStart(5)}-d features  ${m.parameters.toLocaleString('en-US').padStart(12)} parameters`),
     ];

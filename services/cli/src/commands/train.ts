@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { ConfigError, configFields, describeConfig, formatExplainedConfig } from '@disco/config';
 import { clientSecurity, type StatusReply__Output } from '@disco/dataplane';
+import { predictedNativeAdvice } from '@disco/tensor';
 import { runDirOf, trainerConfigSchema, type RunSummary } from '@disco/trainer-service';
 import type { Command } from '../command.ts';
 import { demoPreset, LOCAL_LAYER } from '../supervisor/demo_preset.ts';
@@ -64,6 +65,8 @@ export const trainCommand: Command = {
     const say = (line: string) => display.message(line);
     say(`disco train: run '${roles.trainer.run}' in ${runDir}`);
     for (const line of describeRun(resolved, teachers)) say(`  ${line}`);
+    const advice = predictedNativeAdvice();
+    if (advice) say(advice);
 
     const supervisor = new Supervisor({
       config: roleConfig,

@@ -44,9 +44,12 @@ export function formatStatusLine(s: StatusReply__Output, batchSize: number, barW
   const f = progressFigures(s, batchSize);
   const filled = Math.round(f.fraction * barWidth);
   const bar = barWidth > 0 ? `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ` : '';
-  const epoch = Math.min(s.epoch + 1, s.epochs);
+  // Past the last step the trainer's position is (epochs, 0): show the last epoch, complete.
+  const finished = s.epoch >= s.epochs;
+  const epoch = finished ? s.epochs : s.epoch + 1;
+  const step = finished ? s.stepsPerEpoch : s.step;
   const parts = [
-    `epoch ${epoch}/${s.epochs} step ${s.step}/${s.stepsPerEpoch}`,
+    `epoch ${epoch}/${s.epochs} step ${step}/${s.stepsPerEpoch}`,
     `${bar}${(f.fraction * 100).toFixed(0)}%`,
     `${s.imagesPerSecond.toFixed(1)} img/s`,
   ];
