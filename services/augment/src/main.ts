@@ -85,6 +85,7 @@ export async function start(config: Readonly<DiscoConfig>, log: (line: string) =
       client: coordinator,
       workerId: augment.workerId || `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       datasetSize: dataset.length,
+      teachers: augment.teachers,
       slots: augment.batchesInFlight,
       limits,
       retryBackoffMs: dataplane.retryBackoffMs,

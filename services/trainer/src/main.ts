@@ -15,6 +15,7 @@ import { createTrainerMetrics } from './metrics.ts';
 import { TrainingRun, type RunOutcome, type StopResult } from './run.ts';
 import { makeStatusHandler } from './handlers/status.ts';
 import { makeStopHandler } from './handlers/stop.ts';
+import { startLivePage } from './live/start_live_page.ts';
 
 export { trainerConfigSchema, type TrainerConfig } from './config.ts';
 export { readRecord, type RecordLine } from './record.ts';
@@ -68,7 +69,8 @@ export async function start(config: Readonly<TrainerConfig>, log: (line: string)
   role.server.addService(loadProtos().disco.v1.Coordinator.service, handlers);
   role.onDrain(() => run.coordinator.close());
   const port = await role.listen(t.host, t.port);
-  const metricsServer = await startMetricsServer(registry, { host: t.host, port: t.metricsPort });
+  const live = startLivePage(config, run);
+  const metricsServer = await startMetricsServer(registry, { host: t.host, port: t.metricsPort, pages: live.pages });
   role.health.setAll('SERVING');
   const finished = run.run(metrics);
 
@@ -83,6 +85,7 @@ export async function start(config: Readonly<TrainerConfig>, log: (line: string)
         role.close();
       }
       await metricsServer.close();
+      live.close();
       await run.dispose();
     })());
   return {

@@ -48,6 +48,13 @@ export class Progress {
   }
 
   /** Fraction of this process's step time spent waiting for data. */
+  /** The fraction of step time spent waiting for data over the last steps (the live page's curve). */
+  get recentDataWaitFraction(): number {
+    const wait = this.recent.reduce((s, t) => s + t.dataWait, 0);
+    const all = this.recent.reduce((s, t) => s + t.dataWait + t.compute, 0);
+    return all > 0 ? wait / all : 0;
+  }
+
   get dataWaitFraction(): number {
     const all = this.totals.dataWait + this.totals.compute;
     return all > 0 ? this.totals.dataWait / all : 0;

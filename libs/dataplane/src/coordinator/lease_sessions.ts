@@ -17,6 +17,17 @@ interface Session {
   workerId: string;
   credits: number;
   call: LeaseCall;
+  /** When its hello arrived (ms, options.now). */
+  since: number;
+  /** The teacher addresses it said it embeds with. */
+  teachers: string[];
+}
+
+/** One connected worker, as the trainer's live page shows it. */
+export interface WorkerSession {
+  workerId: string;
+  since: number;
+  teachers: readonly string[];
 }
 
 export interface LeaseSessionOptions {
@@ -40,6 +51,11 @@ export class LeaseSessions {
     return this.sessions.size;
   }
 
+  /** The connected workers, oldest first. */
+  list(): WorkerSession[] {
+    return [...this.sessions].map((s) => ({ workerId: s.workerId, since: s.since, teachers: s.teachers }));
+  }
+
   readonly handler = (call: LeaseCall): void => {
     let session: Session | undefined;
     const fail = (err: unknown) => {
@@ -55,7 +71,7 @@ export class LeaseSessions {
           if (req.hello.datasetSize !== this.options.datasetSize) {
             throw new PreconditionError('hello.dataset_size', `worker has ${req.hello.datasetSize} images, the plan ${this.options.datasetSize}`);
           }
-          session = { workerId: req.hello.workerId, credits: 0, call };
+          session = { workerId: req.hello.workerId, credits: 0, call, since: this.options.now(), teachers: [...(req.hello.teachers ?? [])].slice(0, 64) };
           this.sessions.add(session);
           return;
         }

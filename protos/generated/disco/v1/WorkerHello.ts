@@ -10,6 +10,10 @@ export interface WorkerHello {
    * length of the worker's dataset; the trainer refuses a mismatch
    */
   'datasetSize'?: (number);
+  /**
+   * the teacher addresses the worker embeds with (the trainer's live page checks their health)
+   */
+  'teachers'?: (string)[];
 }
 
 export interface WorkerHello__Output {
@@ -21,4 +25,8 @@ export interface WorkerHello__Output {
    * length of the worker's dataset; the trainer refuses a mismatch
    */
   'datasetSize': (number);
+  /**
+   * the teacher addresses the worker embeds with (the trainer's live page checks their health)
+   */
+  'teachers': (string)[];
 }

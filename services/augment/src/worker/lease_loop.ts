@@ -16,6 +16,8 @@ export interface LeaseLoopOptions {
   client: CoordinatorClient;
   workerId: string;
   datasetSize: number;
+  /** The teacher addresses this worker embeds with, told to the trainer in the hello. */
+  teachers?: readonly string[];
   /** Batches run at once (credits outstanding). */
   slots: number;
   limits: WireLimits;
@@ -47,7 +49,7 @@ export class LeaseLoop {
     if (this.stopping) return;
     const call = this.options.client.Lease();
     this.call = call;
-    call.write({ hello: { workerId: this.options.workerId, datasetSize: this.options.datasetSize } });
+    call.write({ hello: { workerId: this.options.workerId, datasetSize: this.options.datasetSize, teachers: [...(this.options.teachers ?? [])] } });
     this.grant(call, this.options.slots - this.running);
     call.on('data', (spec: BatchSpec__Output) => this.onSpec(call, spec));
     call.on('error', (err: grpc.ServiceError) => {

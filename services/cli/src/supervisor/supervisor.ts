@@ -78,6 +78,7 @@ export class Supervisor {
     try {
       const [trainerInfo, ...teacherInfos] = await Promise.all([this.trainer.start(), ...this.teachers.map((t) => t.start())]);
       options.log(`trainer on ${LOOPBACK}:${trainerInfo.port} (metrics :${trainerInfo.metricsPort}); ${teacherInfos.length} teacher(s) on ${teacherInfos.map((i) => i.port).join(', ') || '-'}`);
+      options.log(`live page: http://${LOOPBACK}:${trainerInfo.metricsPort}/`);
       const workerFlags = ['--augment.trainer', `${LOOPBACK}:${trainerInfo.port}`, '--augment.teachers', teacherInfos.map((i) => `${LOOPBACK}:${i.port}`).join(',')];
       for (let i = 0; i < options.augmenters; i++) this.augmenters.push(this.role('augment', `augment-${i}`, configFile, workerFlags));
       if (!this.over) {
