@@ -30,7 +30,10 @@ const ASAN_ADDON = join(ROOT, 'libs/tensor/native/build-sanitize-address/build/R
 
 /** The test files each combination runs, in one process (one start-up instead of fifteen). */
 function suiteFiles(): string[] {
-  const tensorTests = readdirSync(join(ROOT, 'libs/tensor/test')).filter((f) => /^native_.*\.test\.ts$/.test(f)).map((f) => join(ROOT, 'libs/tensor/test', f));
+  // Every kernel test; not the c10d one (collectives do not go through oneDNN, and it runs its own processes).
+  const tensorTests = readdirSync(join(ROOT, 'libs/tensor/test'))
+    .filter((f) => /^native_.*\.test\.ts$/.test(f) && f !== 'native_distributed.test.ts')
+    .map((f) => join(ROOT, 'libs/tensor/test', f));
   return [
     ...tensorTests,
     join(ROOT, 'libs/disco/test/parity.test.ts'),

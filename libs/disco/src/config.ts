@@ -32,6 +32,9 @@ export type MseReduction = (typeof MSE_REDUCTIONS)[number];
  * epoch the caller passes (epoch + i/stepsPerEpoch); `constant`: the scaled base lr.
  */
 export const LR_SCHEDULES = ['cosine-epoch', 'cosine-step', 'constant'] as const;
+
+export const SHUFFLE_BN_MODES = ['ghost', 'ddp'] as const;
+export type ShuffleBnMode = (typeof SHUFFLE_BN_MODES)[number];
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
 const schema = z
@@ -71,8 +74,27 @@ const schema = z
      * A batch of at most this size is one ghost batch.
      */
     ghostBatchSize: z.number().int().positive(),
-    /** Global batch size N (views per step). Default 256. */
+    /** Global batch size N (views per step, over all replicas). Default 256. */
     batchSize: z.number().int().positive(),
+    /**
+     * Data-parallel replicas W sharing each step (the trainer's c10d group). Each trains N/W of
+     * the batch; gradients are averaged, keys gathered. Default 1.
+     */
+    worldSize: z.number().int().positive(),
+    /**
+     * How the key encoder's BatchNorm is kept from seeing each query's own batch: `ghost` — each
+     * replica shuffles its shard and encodes it in ghost batches of `ghostBatchSize` (the
+     * single-device substitute); `ddp` — MoCo's `_batch_shuffle_ddp`: the key view shuffled
+     * across all replicas, each encoding a random N/W of the global batch. Default `ghost`.
+     */
+    shuffleBn: z.enum(SHUFFLE_BN_MODES),
+    /**
+     * The student's BatchNorm statistics over consecutive groups of this many images (0 = the
+     * whole batch of each replica): a batch of 256 with 32 here normalises as the reference's
+     * 8 GPUs × 32 do, on one device. Running statistics follow group 0 (rank 0's, as DDP
+     * broadcasts them). Default 0.
+     */
+    studentBnBatch: z.number().int().min(0),
     /** Base learning rate for a batch of 256; the lr used is baseLr·N/256. Default 0.03. */
     baseLr: z.number().positive(),
     /** SGD momentum (PyTorch semantics, no dampening, no Nesterov). Default 0.9. */
@@ -93,9 +115,17 @@ const schema = z
       const what = c.mode === 'seed' ? `2·batchSize=${perStep} (SEED enqueues both views)` : `batchSize=${perStep}`;
       ctx.addIssue({ code: 'custom', path: ['K'], message: `K=${c.K} must be a multiple of ${what}` });
     }
-    const ghosts = Math.min(c.ghostBatchSize, c.batchSize);
-    if (c.batchSize % ghosts !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['ghostBatchSize'], message: `batchSize=${c.batchSize} must be a multiple of ghostBatchSize=${c.ghostBatchSize}` });
+    if (c.batchSize % c.worldSize !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['batchSize'], message: `batchSize=${c.batchSize} must be a multiple of worldSize=${c.worldSize} (each replica trains an equal shard)` });
+      return;
+    }
+    const local = c.batchSize / c.worldSize;
+    const ghosts = Math.min(c.ghostBatchSize, local);
+    if (local % ghosts !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['ghostBatchSize'], message: `the batch of ${local} per replica must be a multiple of ghostBatchSize=${c.ghostBatchSize}` });
+    }
+    if (c.studentBnBatch > 0 && local % Math.min(c.studentBnBatch, local) !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['studentBnBatch'], message: `the batch of ${local} per replica must be a multiple of studentBnBatch=${c.studentBnBatch}` });
     }
   });
 
@@ -120,7 +150,15 @@ export const DISCO_DEFAULTS: DiscoConfig = Object.freeze({
   epochs: 200,
   lrSchedule: 'cosine-epoch',
   seed: 0,
+  worldSize: 1,
+  shuffleBn: 'ghost',
+  studentBnBatch: 0,
 });
+
+/** Images each replica trains per step. */
+export function localBatchSize(config: Pick<DiscoConfig, 'batchSize' | 'worldSize'>): number {
+  return config.batchSize / config.worldSize;
+}
 
 /** Defaults ← overrides, validated and frozen. Throws DiscoConfigError listing every problem. */
 export function resolveDiscoConfig(overrides: Partial<DiscoConfig> = {}): DiscoConfig {

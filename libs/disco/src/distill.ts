@@ -67,4 +67,9 @@ export class SeedDistiller {
   dequeueAndEnqueue(t1: tf.Tensor2D, t2: tf.Tensor2D): void {
     tf.tidy(() => this.queue.dequeueAndEnqueue(tf.concat([t1, t2], 0))); // [2N, D] into [K, D]
   }
+
+  /** Enqueues rows already assembled (data-parallel: every replica's [t1; t2], in rank order). */
+  enqueueRows(rows: tf.Tensor2D): void {
+    this.queue.dequeueAndEnqueue(rows); // [W·2n, D] into [K, D]
+  }
 }

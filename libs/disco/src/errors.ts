@@ -35,9 +35,11 @@ export class NonFiniteLossError extends Error {
     readonly batchId: string,
     /** Every non-finite term with its value. */
     readonly terms: ReadonlyArray<{ term: LossTerm; value: number }>,
+    /** Where it happened when not on this replica (data-parallel: `replica 1`). */
+    readonly where?: string,
   ) {
     const list = terms.map((t) => `'${t.term}' is ${t.value}`).join(', ');
-    super(`non-finite loss at step ${step}, batch ${batchId}: ${list}`);
+    super(`non-finite loss at step ${step}, batch ${batchId}${where ? ` on ${where}` : ''}: ${list}`);
     this.term = terms[0].term;
   }
 }

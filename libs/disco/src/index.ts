@@ -11,3 +11,4 @@ export * from './schedule.ts';
 export * from './step_input.ts';
 export * from './state.ts';
 export * from './trainer.ts';
+export * from './data_parallel.ts';

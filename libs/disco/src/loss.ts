@@ -27,17 +27,29 @@ export interface LossParts {
 }
 
 /**
+ * The student's forward in train mode, its BatchNorm statistics over consecutive groups of
+ * `groupSize` (0 or ≥ N: the whole batch); running statistics follow group 0 (see
+ * DiscoConfig.studentBnBatch).
+ */
+function groupedForward(student: Encoder, x: tf.Tensor, groupSize: number): tf.Tensor {
+  const n = x.shape[0];
+  if (groupSize <= 0 || groupSize >= n) return student.forward(x, { bn: 'train' }); // [N, D]
+  const outs = tf.split(x, n / groupSize, 0).map((g, i) => student.forward(g, { bn: i === 0 ? 'train' : 'batch' })); // G × [N/G, D]
+  return tf.concat(outs, 0); // [N, D]
+}
+
+/**
  * The differentiated total, every term, and (MoCo modes, only when `withLogits`) the InfoNCE
  * logits for a probe: the loss itself never materialises them.
  */
 export function lossTerms(parts: LossParts, input: StepInput, k?: tf.Tensor2D, withLogits = false): { total: tf.Scalar; terms: Terms; logits?: tf.Tensor2D } {
   const { mode, lambda, mseReduction } = parts.config;
-  const train = { bn: 'train' } as const;
   const terms: Terms = new Map();
   const t1 = input.t1 as tf.Tensor2D; // [N, D]
   const t2 = input.t2 as tf.Tensor2D; // [N, D]
-  const q1 = l2Normalize(parts.student.forward(input.x1, train)); // [N, D]
-  const q2 = mode === 'mocov2' ? undefined : l2Normalize(parts.student.forward(input.x2, train)); // [N, D]
+  const encode = (x: tf.Tensor) => l2Normalize(groupedForward(parts.student, x, parts.config.studentBnBatch)); // [N, D]
+  const q1 = encode(input.x1); // [N, D]
+  const q2 = mode === 'mocov2' ? undefined : encode(input.x2); // [N, D]
   if (mode === 'seed') {
     const seed = parts.seed!;
     const total = tf.div(tf.add(seed.loss(q1, t1), seed.loss(q2!, t2)), 2) as tf.Scalar; // []

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Layout } from '@disco/models';
-import type { DiscoConfig, LossMode } from './config.ts';
+import { DISCO_DEFAULTS, type DiscoConfig, type LossMode } from './config.ts';
 import { StateError } from './errors.ts';
 
 export interface TensorRecord {
@@ -95,6 +95,8 @@ export function writeEntries(entries: readonly StateEntry[], records: ReadonlyMa
 
 /** Fields where `saved` and `live` configs differ. */
 export function configDifferences(saved: DiscoConfig, live: DiscoConfig): string[] {
-  const keys = new Set([...Object.keys(saved), ...Object.keys(live)]) as Set<keyof DiscoConfig>;
-  return [...keys].filter((k) => saved[k] !== live[k]).map((k) => `${k}: saved ${String(saved[k])}, live ${String(live[k])}`);
+  // A key a state saved before it existed had its default (worldSize 1, shuffleBn ghost).
+  const was = { ...DISCO_DEFAULTS, ...saved };
+  const keys = new Set([...Object.keys(was), ...Object.keys(live)]) as Set<keyof DiscoConfig>;
+  return [...keys].filter((k) => was[k] !== live[k]).map((k) => `${k}: saved ${String(was[k])}, live ${String(live[k])}`);
 }

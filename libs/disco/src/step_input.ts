@@ -16,7 +16,7 @@ export interface StepInput {
   t1?: tf.Tensor;
   /** Teacher's L2-normalised embedding of x2, [N, D]. */
   t2?: tf.Tensor;
-  /** Shuffle-BN permutation of 0…N−1 (for tests); default: drawn from the step RNG. */
+  /** Shuffle-BN permutation (for tests): of 0…n−1, or of the global batch 0…N−1 with `shuffleBn: 'ddp'`; default: drawn from the step RNG. */
   permutation?: ArrayLike<number>;
 }
 
@@ -25,6 +25,8 @@ export const UNIT_NORM_TOLERANCE = 1e-3;
 
 export interface InputExpectations {
   batchSize: number;
+  /** Length of a given permutation (default batchSize). */
+  permutationSize?: number;
   embedDim: number;
   needsTeacher: boolean;
 }
@@ -41,7 +43,7 @@ export function checkStepInput(input: StepInput, want: InputExpectations): void 
   if (!Number.isFinite(input.epoch) || input.epoch < 0) fail(`epoch ${input.epoch} must be a finite number ≥ 0`);
   if (input.permutation) {
     try {
-      assertPermutation(input.permutation, want.batchSize, 'permutation');
+      assertPermutation(input.permutation, want.permutationSize ?? want.batchSize, 'permutation');
     } catch (err) {
       fail((err as Error).message);
     }

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Encoder, NamedTensor } from '@disco/models';
-import { registerGradients } from '@disco/tensor';
-import { type DiscoConfig, usesTeacher } from './config.ts';
+import { registerGradients, type Collective } from '@disco/tensor';
+import { type DiscoConfig, localBatchSize, usesTeacher } from './config.ts';
 import { EmbeddingDimError, NonFiniteLossError, StateError, type LossTerm } from './errors.ts';
 import { KeyQueue } from './queue.ts';
 import { MoCo } from './moco.ts';
@@ -17,6 +17,7 @@ import { TorchSgd } from './sgd.ts';
 import { learningRate } from './schedule.ts';
 import { RNG_STREAMS, STEP_RNG_ALGORITHM, randomPermutation, stepRng } from './rng.ts';
 import { checkStepInput, type StepInput } from './step_input.ts';
+import { averageGradients, broadcastBuffers, gatherRows, shuffleBnKeys, stateFingerprint } from './data_parallel.ts';
 import * as state from './state.ts';
 
 export interface DiscoTrainerOptions {
@@ -24,6 +25,11 @@ export interface DiscoTrainerOptions {
   buildEncoder: () => Encoder;
   /** Output dimension of the teacher's head; required by every mode but `mocov2`. */
   teacherDim?: number;
+  /**
+   * The data-parallel group (config.worldSize > 1): gradients are averaged over it, keys
+   * gathered, BatchNorm running statistics taken from rank 0 (see data_parallel.ts).
+   */
+  collective?: Collective;
 }
 
 export interface StepResult {
@@ -70,6 +76,8 @@ export class DiscoTrainer {
   private readonly queue: KeyQueue;
   private readonly params: NamedTensor[];
   private readonly nameOfVariable: Map<string, string>;
+  /** The replicas' group when worldSize > 1. */
+  private readonly collective?: Collective;
   private steps = 0;
 
   constructor(
@@ -79,6 +87,11 @@ export class DiscoTrainer {
     if (!tf.getGradient('BatchMatMul')) {
       throw new Error('DiscoTrainer: tfjs gradients are not registered; use createDiscoTrainer() or await registerGradients() from @disco/tensor first');
     }
+    const groupSize = options.collective?.worldSize ?? 1;
+    if (groupSize !== config.worldSize) {
+      throw new RangeError(`DiscoTrainer: config.worldSize is ${config.worldSize} but the process group has ${groupSize} replica(s)`);
+    }
+    this.collective = config.worldSize > 1 ? options.collective : undefined;
     this.student = options.buildEncoder();
     try {
       checkDimensions(config, this.student, options.teacherDim);
@@ -105,13 +118,17 @@ export class DiscoTrainer {
     return this.steps;
   }
 
-  /** One step on one batch; returns every loss term. Throws NonFiniteLossError before updating. */
+  /**
+   * One step on one batch (this replica's shard of it when worldSize > 1); returns every loss
+   * term. Throws NonFiniteLossError before updating (on every replica, if any has one).
+   */
   trainStep(input: StepInput, probe?: (p: StepProbe) => void): StepResult {
-    const { config } = this;
-    checkStepInput(input, { batchSize: config.batchSize, embedDim: config.embedDim, needsTeacher: usesTeacher(config.mode) });
+    const { config, collective } = this;
+    const n = localBatchSize(config);
+    const ddpShuffle = config.shuffleBn === 'ddp' && collective !== undefined;
+    checkStepInput(input, { batchSize: n, permutationSize: ddpShuffle ? config.batchSize : n, embedDim: config.embedDim, needsTeacher: usesTeacher(config.mode) });
     const lr = learningRate(config, input.epoch);
-    const n = config.batchSize;
-    const perm = input.permutation ? Int32Array.from(input.permutation) : randomPermutation(stepRng(config.seed, this.steps, RNG_STREAMS.shuffle), n);
+    const perm = input.permutation ? Int32Array.from(input.permutation) : randomPermutation(stepRng(config.seed, this.steps, RNG_STREAMS.shuffle), ddpShuffle ? config.batchSize : n);
 
     let k: tf.Tensor2D | undefined;
     let terms: Terms = new Map();
@@ -120,7 +137,7 @@ export class DiscoTrainer {
     let byName = new Map<string, tf.Tensor>();
     try {
       this.moco?.momentumUpdateKeyEncoder();
-      k = this.moco?.encodeKeys(input.x2, perm); // [N, D]
+      if (this.moco) k = ddpShuffle ? shuffleBnKeys(collective!, this.moco.encoderK, input.x2, perm) : this.moco.encodeKeys(input.x2, perm); // [n, D]
       const parts = { config, student: this.student, moco: this.moco, seed: this.seedDistiller };
       const out = tf.variableGrads(() => {
         const loss = lossTerms(parts, input, k, probe !== undefined);
@@ -130,15 +147,64 @@ export class DiscoTrainer {
       }, this.params.map((p) => p.variable));
       value = out.value;
       byName = new Map(Object.entries(out.grads).map(([v, g]) => [this.nameOfVariable.get(v)!, g]));
+      if (collective) {
+        // Every replica learns every replica's loss first: one non-finite loss stops them all before any update.
+        const losses = collective.allgather(Float32Array.of(value.dataSync()[0]));
+        const bad = [...losses].map((v, r) => ({ r, v })).filter(({ v }) => !Number.isFinite(v));
+        if (bad.length && Number.isFinite(losses[collective.rank])) {
+          throw new NonFiniteLossError(this.steps, input.batchId, [{ term: 'total', value: bad[0].v }], `replica ${bad.map((b) => b.r).join(', ')}`);
+        }
+      }
       const result = this.readTerms(input.batchId, lr, value, terms);
+      if (collective) byName = averageGradients(collective, byName, this.params.map((p) => p.name));
       probe?.({ logits, grads: byName });
       this.optimizer.step(byName, lr);
-      if (this.moco) this.moco.dequeueAndEnqueue(k!);
-      else this.seedDistiller!.dequeueAndEnqueue(input.t1 as tf.Tensor2D, input.t2 as tf.Tensor2D);
+      this.enqueue(k, input);
+      if (collective) broadcastBuffers(collective, this.buffers());
       this.steps += 1;
       return result;
     } finally {
       tf.dispose([...(value ? [value] : []), ...byName.values(), ...terms.values(), ...(logits ? [logits] : []), ...(k ? [k] : [])]);
+    }
+  }
+
+  /** MoCo: this step's keys; SEED: the teacher's embeddings of both views — every replica's, in rank order. */
+  private enqueue(k: tf.Tensor2D | undefined, input: StepInput): void {
+    const gathered = (rows: tf.Tensor2D) => (this.collective ? gatherRows(this.collective, rows) : rows);
+    if (this.moco) {
+      const keys = gathered(k!); // [N, D]
+      this.moco.dequeueAndEnqueue(keys);
+      if (keys !== k) keys.dispose();
+      return;
+    }
+    if (!this.collective) {
+      this.seedDistiller!.dequeueAndEnqueue(input.t1 as tf.Tensor2D, input.t2 as tf.Tensor2D);
+      return;
+    }
+    // View 1 of every replica, then view 2: the rows a single process of the whole batch enqueues.
+    tf.tidy(() => this.seedDistiller!.enqueueRows(tf.concat([gathered(input.t1 as tf.Tensor2D), gathered(input.t2 as tf.Tensor2D)], 0) as tf.Tensor2D)); // [2N, D]
+  }
+
+  /** BatchNorm running statistics of the student and the key encoder. */
+  private buffers(): NamedTensor[] {
+    return [this.student, ...(this.moco ? [this.moco.encoderK] : [])].flatMap((e) => e.namedTensors().filter((t) => t.kind === 'buffer'));
+  }
+
+  /**
+   * Whether every replica holds the same state (weights, buffers, momentum, queue): each digests
+   * its tensors, the digests are gathered, and a replica that differs is named. Throws
+   * StateError on a difference; a no-op without a group.
+   */
+  checkReplicasAgree(): void {
+    if (!this.collective) return;
+    const [hash, sum] = stateFingerprint(this.entries().map((e) => e.variable));
+    const all = this.collective.allgather(Float32Array.of(hash >>> 16, hash & 0xffff, sum, this.steps, this.queue.ptr)); // [W·5]
+    const differing: number[] = [];
+    for (let r = 1; r < this.collective.worldSize; r++) {
+      if ([0, 1, 2, 3, 4].some((i) => !Object.is(all[5 * r + i], all[i]))) differing.push(r);
+    }
+    if (differing.length) {
+      throw new StateError(`replica(s) ${differing.join(', ')} hold a different state from rank 0 at step ${this.steps}: data-parallel replicas diverged`);
     }
   }
 

@@ -28,7 +28,7 @@ test('defaults are the DisCo commands, frozen', () => {
 test('an invalid config lists every problem', () => {
   assert.throws(() => resolveDiscoConfig({ K: 1000, batchSize: 256 }), (e: Error) => e instanceof DiscoConfigError && /K=1000 must be a multiple of batchSize=256/.test(e.message));
   assert.throws(() => resolveDiscoConfig({ mode: 'seed', K: 768, batchSize: 256 }), /K=768 must be a multiple of 2·batchSize=512/);
-  assert.throws(() => resolveDiscoConfig({ ghostBatchSize: 24 }), /batchSize=256 must be a multiple of ghostBatchSize=24/);
+  assert.throws(() => resolveDiscoConfig({ ghostBatchSize: 24 }), /the batch of 256 per replica must be a multiple of ghostBatchSize=24/);
   assert.throws(
     () => resolveDiscoConfig({ T: -1, m: 2, mode: 'byol' as never }),
     (e: Error) => e instanceof DiscoConfigError && ['T:', 'm:', 'mode:'].every((s) => e.message.includes(s)),

@@ -12,3 +12,4 @@ export { queueCrossEntropy, type QueueCrossEntropyResult } from './native/queue_
 export { assignRows, lastAssignRowsInPlace } from './assign_rows.ts';
 export { emaUpdate } from './native/ema_update.ts';
 export { NATIVE_INSTALL_COMMAND, WASM_OVER_NATIVE, nativeAdvice, predictedNativeAdvice } from './native/advice.ts';
+export * from './distributed/process_group.ts';

@@ -42,6 +42,15 @@ export interface NativeAddon {
   maxPoolGrad(dy: F32, dyShape: Shape, x: F32, xShape: Shape, filter: Shape, spec: Shape): F32;
   avgPool(x: F32, xShape: Shape, filter: Shape, spec: Shape, outShape: Shape): F32;
   avgPoolGrad(dy: F32, dyShape: Shape, xShape: Shape, filter: Shape, spec: Shape): F32;
+  distInfo(): { available: boolean; reason: string; rank: number; worldSize: number };
+  distInit(rank: number, worldSize: number, host: string, port: number, timeoutMs: number, prefix: string): void;
+  distStoreSet(key: string, value: string): void;
+  distStoreGet(key: string): string;
+  distAllreduce(values: F32, length: number, average: boolean): F32;
+  distAllgather(values: F32, length: number): F32;
+  distBroadcast(values: F32, length: number, root: number): F32;
+  distBarrier(): void;
+  distDestroy(): void;
   gather(x: F32, xShape: Shape, indices: Int32Array, axis: number, outShape: Shape): F32;
   emaUpdate(key: F32, query: F32, length: number, m: number, oneMinusM: number): F32;
   queueCrossEntropy(q: F32, pos: F32, queue: F32, n: number, d: number, k: number, T: number, targets: F32 | null): [F32, F32];
