@@ -41,6 +41,11 @@ export interface StepResult {
   loss: number;
   /** Each term before weighting (distill terms as reduced by `mseReduction`). */
   terms: Partial<Record<Exclude<LossTerm, 'total'>, number>>;
+  /**
+   * Data-parallel only: seconds this step spent waiting for the slowest replica (a barrier
+   * before the first collective), averaging gradients, and gathering keys and losses.
+   */
+  collective?: { wait: number; allreduce: number; gather: number };
 }
 
 /** What a probe sees inside a step, before it is disposed (tests, debugging). */
@@ -147,22 +152,33 @@ export class DiscoTrainer {
       }, this.params.map((p) => p.variable));
       value = out.value;
       byName = new Map(Object.entries(out.grads).map(([v, g]) => [this.nameOfVariable.get(v)!, g]));
+      const clock = { wait: 0, allreduce: 0, gather: 0 };
+      const timed = <T>(what: keyof typeof clock, f: () => T): T => {
+        const t0 = performance.now();
+        try {
+          return f();
+        } finally {
+          clock[what] += (performance.now() - t0) / 1000;
+        }
+      };
       if (collective) {
+        value.dataSync(); // this replica's step is computed: what follows measures the others and the wire
+        timed('wait', () => collective.barrier());
         // Every replica learns every replica's loss first: one non-finite loss stops them all before any update.
-        const losses = collective.allgather(Float32Array.of(value.dataSync()[0]));
+        const losses = timed('gather', () => collective.allgather(Float32Array.of(value!.dataSync()[0])));
         const bad = [...losses].map((v, r) => ({ r, v })).filter(({ v }) => !Number.isFinite(v));
         if (bad.length && Number.isFinite(losses[collective.rank])) {
           throw new NonFiniteLossError(this.steps, input.batchId, [{ term: 'total', value: bad[0].v }], `replica ${bad.map((b) => b.r).join(', ')}`);
         }
       }
       const result = this.readTerms(input.batchId, lr, value, terms);
-      if (collective) byName = averageGradients(collective, byName, this.params.map((p) => p.name));
+      if (collective) byName = timed('allreduce', () => averageGradients(collective, byName, this.params.map((p) => p.name)));
       probe?.({ logits, grads: byName });
       this.optimizer.step(byName, lr);
-      this.enqueue(k, input);
-      if (collective) broadcastBuffers(collective, this.buffers());
+      timed('gather', () => this.enqueue(k, input));
+      if (collective) timed('gather', () => broadcastBuffers(collective, this.buffers()));
       this.steps += 1;
-      return result;
+      return collective ? { ...result, collective: clock } : result;
     } finally {
       tf.dispose([...(value ? [value] : []), ...byName.values(), ...terms.values(), ...(logits ? [logits] : []), ...(k ? [k] : [])]);
     }
@@ -188,6 +204,34 @@ export class DiscoTrainer {
   /** BatchNorm running statistics of the student and the key encoder. */
   private buffers(): NamedTensor[] {
     return [this.student, ...(this.moco ? [this.moco.encoderK] : [])].flatMap((e) => e.namedTensors().filter((t) => t.kind === 'buffer'));
+  }
+
+  /**
+   * Rank 0's whole state (weights, buffers, momentum, queue and its pointer, step) on every
+   * replica: a resumed group starts from what rank 0 restored. A no-op without a group.
+   */
+  broadcastFromRank0(): void {
+    if (!this.collective) return;
+    const entries = this.entries();
+    const total = entries.reduce((s, e) => s + e.variable.size, 0);
+    const flat = new Float32Array(total + 2);
+    let offset = 0;
+    for (const e of entries) {
+      flat.set(e.variable.dataSync() as Float32Array, offset);
+      offset += e.variable.size;
+    }
+    flat[total] = this.steps;
+    flat[total + 1] = this.queue.ptr;
+    const root = this.collective.broadcast(flat, 0);
+    offset = 0;
+    tf.tidy(() => {
+      for (const e of entries) {
+        e.variable.assign(tf.tensor(root.subarray(offset, offset + e.variable.size), e.variable.shape, e.variable.dtype));
+        offset += e.variable.size;
+      }
+    });
+    this.steps = root[total];
+    this.queue.setPointer(root[total + 1]);
   }
 
   /**

@@ -35,6 +35,8 @@ export interface AugmentHandle {
   datasetSize: number;
   /** The worker loop, when a trainer address is configured. */
   worker?: LeaseLoop;
+  /** One lease loop per trainer replica (`worker` is the first). */
+  workers: LeaseLoop[];
   /** Graceful: NOT_SERVING, no new leases, running batches and calls finish (up to drain.graceMs). */
   drain(): Promise<void>;
   /** Immediate. */
@@ -61,49 +63,56 @@ export async function start(config: Readonly<DiscoConfig>, log: (line: string) =
   const port = await role.listen(augment.host, augment.port);
   const metricsServer = await startMetricsServer(registry, { host: augment.host, port: augment.metricsPort });
 
-  let worker: LeaseLoop | undefined;
-  let coordinator: CoordinatorClient | undefined;
+  const workers: LeaseLoop[] = [];
+  const coordinators: CoordinatorClient[] = [];
   let teachers: ReplicaPool<TeacherClient> | undefined;
-  if (augment.trainer !== '') {
+  // One lease loop per trainer replica (data-parallel trainers each coordinate a shard of every batch).
+  const trainerAddresses = augment.trainer.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  if (trainerAddresses.length > 0) {
     const proto = loadProtos().disco.v1;
     const tuning = { maxMessageBytes: dataplane.maxMessageBytes, keepaliveMs: dataplane.keepaliveMs };
     const security = clientSecurity(config.tls);
-    coordinator = new proto.Coordinator(augment.trainer, security.credentials, { ...channelOptions(tuning), ...security.options });
     teachers = augment.teachers.length > 0 ? new ReplicaPool(proto.Teacher, augment.teachers, tuning, security) : undefined;
-    const deps = {
-      augmenter,
-      coordinator,
-      teachers,
-      limits,
-      callTimeoutMs: dataplane.callTimeoutMs,
-      attempts: dataplane.attempts,
-      retryBackoffMs: dataplane.retryBackoffMs,
-      metrics,
-      log,
-    };
-    worker = new LeaseLoop({
-      client: coordinator,
-      workerId: augment.workerId || `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-      datasetSize: dataset.length,
-      teachers: augment.teachers,
-      slots: augment.batchesInFlight,
-      limits,
-      retryBackoffMs: dataplane.retryBackoffMs,
-      log,
-      run: async (spec) => {
-        metrics.inflight.inc();
-        try {
-          metrics.batches.inc({ outcome: await deliverBatch(deps, spec) });
-        } catch (err) {
-          metrics.batches.inc({ outcome: 'failed' });
-          throw err;
-        } finally {
-          metrics.inflight.dec();
-        }
-      },
-    });
-    role.onDrain(() => worker!.stop(drain.graceMs));
-    worker.start();
+    const workerId = augment.workerId || `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    for (const address of trainerAddresses) {
+      const coordinator = new proto.Coordinator(address, security.credentials, { ...channelOptions(tuning), ...security.options }) as CoordinatorClient;
+      coordinators.push(coordinator);
+      const deps = {
+        augmenter,
+        coordinator,
+        teachers,
+        limits,
+        callTimeoutMs: dataplane.callTimeoutMs,
+        attempts: dataplane.attempts,
+        retryBackoffMs: dataplane.retryBackoffMs,
+        metrics,
+        log,
+      };
+      const worker = new LeaseLoop({
+        client: coordinator,
+        workerId,
+        datasetSize: dataset.length,
+        teachers: augment.teachers,
+        slots: augment.batchesInFlight,
+        limits,
+        retryBackoffMs: dataplane.retryBackoffMs,
+        log: trainerAddresses.length > 1 ? (l: string) => log(`[trainer ${address}] ${l}`) : log,
+        run: async (spec) => {
+          metrics.inflight.inc();
+          try {
+            metrics.batches.inc({ outcome: await deliverBatch(deps, spec) });
+          } catch (err) {
+            metrics.batches.inc({ outcome: 'failed' });
+            throw err;
+          } finally {
+            metrics.inflight.dec();
+          }
+        },
+      });
+      workers.push(worker);
+    }
+    role.onDrain(() => Promise.all(workers.map((w) => w.stop(drain.graceMs))).then(() => undefined));
+    for (const w of workers) w.start();
   }
   role.health.setAll('SERVING');
 
@@ -114,18 +123,18 @@ export async function start(config: Readonly<DiscoConfig>, log: (line: string) =
         // No new leases from the first moment of the drain: the server's drain hooks run only
         // after drain.delayMs, and a worker leasing meanwhile would take batches it must then
         // finish or hand back. Running batches still finish (the hook waits for them).
-        const leasing = worker?.stop(drain.delayMs + drain.graceMs);
+        const leasing = Promise.all(workers.map((w) => w.stop(drain.delayMs + drain.graceMs)));
         await role.drain(drain);
         await leasing;
       } else {
-        void worker?.stop(0);
+        for (const w of workers) void w.stop(0);
         role.close();
       }
-      coordinator?.close();
+      for (const c of coordinators) c.close();
       teachers?.close();
       await metricsServer.close();
     })());
-  return { port, metricsPort: metricsServer.port, datasetSize: dataset.length, worker, drain: () => stop(true), close: () => stop(false) };
+  return { port, metricsPort: metricsServer.port, datasetSize: dataset.length, worker: workers[0], workers, drain: () => stop(true), close: () => stop(false) };
 }
 
 async function cli(argv: string[]): Promise<void> {

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { discoConfigSchema } from '@disco/config';
 import { MOCO_V2_RECIPE, type AugmentRecipe } from '@disco/augment';
-import { LOSS_MODES, LR_SCHEDULES, MSE_REDUCTIONS, resolveDiscoConfig, type DiscoConfig as AlgoConfig } from '@disco/disco';
+import { LOSS_MODES, LR_SCHEDULES, MSE_REDUCTIONS, SHUFFLE_BN_MODES, resolveDiscoConfig, type DiscoConfig as AlgoConfig } from '@disco/disco';
 
 const port = (def: number, what: string) => z.number().int().min(0).max(65535).default(def).describe(`${what} (0 = any free port)`);
 
@@ -39,6 +39,11 @@ export const trainerSection = z.strictObject({
   knnEvery: z.number().int().min(0).default(1).describe('online kNN accuracy of the student every N epochs and at the end (0 = off); needs a labelled dataset'),
   knnBank: z.number().int().min(1).default(1000).describe('online kNN: labelled training images in the bank'),
   knnQueries: z.number().int().min(1).default(500).describe("online kNN: query images (the dataset's t10k split when it has one, else held-out training images)"),
+  worldSize: z.number().int().min(1).max(1024).default(1).describe('data-parallel trainer replicas sharing every batch (c10d all-reduce); 1 = one trainer'),
+  rank: z.number().int().min(0).default(0).describe("this replica's rank, 0…worldSize−1 (on Kubernetes: the StatefulSet pod's ordinal)"),
+  rendezvous: z.string().default('127.0.0.1:29500').describe("rank 0's c10d TCPStore, host:port (rank 0 listens there; on Kubernetes pod 0 through the headless service)"),
+  collectiveTimeoutMs: z.number().int().min(100).default(300_000).describe('most time a rendezvous or a collective may wait for the other replicas before the run fails (a replica is gone)'),
+  checkReplicasEvery: z.number().int().min(0).default(100).describe('steps between checks that every replica holds the same weights (0 = only at checkpoints)'),
 });
 
 export const algoSection = z.strictObject({
@@ -57,6 +62,8 @@ export const algoSection = z.strictObject({
   lrSchedule: z.enum(LR_SCHEDULES).default('cosine-epoch').describe('learning-rate schedule'),
   seedTs: z.number().positive().default(0.2).describe('SEED student temperature (mode seed)'),
   seedTt: z.number().positive().default(1e-4).describe('SEED teacher temperature (mode seed)'),
+  shuffleBn: z.enum(SHUFFLE_BN_MODES).default('ghost').describe("key encoder's BatchNorm: ghost (shuffle and ghost batches within each replica) or ddp (MoCo's shuffle across replicas)"),
+  studentBnBatch: z.number().int().min(0).default(0).describe("student BatchNorm statistics over groups of this many images (0 = each replica's whole batch)"),
 });
 
 const unitRange = (def: readonly [number, number], what: string) =>
@@ -126,6 +133,9 @@ export function algoConfig(config: Readonly<TrainerConfig>): AlgoConfig {
     lrSchedule: algo.lrSchedule,
     seedTs: algo.seedTs,
     seedTt: algo.seedTt,
+    shuffleBn: algo.shuffleBn,
+    studentBnBatch: algo.studentBnBatch,
+    worldSize: trainer.worldSize,
     batchSize: trainer.batchSize,
     epochs: trainer.epochs,
     seed: trainer.seed,
@@ -148,7 +158,9 @@ export function trainingIdentity(config: Readonly<TrainerConfig>): Record<string
     width: t.width,
     limitImages: t.limitImages,
     dryRun: t.dryRun === true, // absent in checkpoints written before the flag existed
-    algo: { ...config.algo },
+    worldSize: t.worldSize ?? 1,
+    // Keys added since checkpoints began to be written take their defaults when absent.
+    algo: { ...({ shuffleBn: 'ghost', studentBnBatch: 0 } as Record<string, unknown>), ...config.algo },
     // Checkpoints from before the section existed were trained with its defaults.
     views: viewsSection.parse(config.views ?? {}),
   };

@@ -26,6 +26,7 @@ export const RUN_STATES = ['STARTING', 'TRAINING', 'STOPPING', 'DONE', 'FAILED']
 
 export interface TrainerMetrics {
   stepSeconds: Histogram<'phase'>;
+  collectiveSeconds: Histogram<'op'>;
   checkpointSeconds: Histogram;
   images: Counter;
   steps: Counter;
@@ -92,6 +93,13 @@ export function createTrainerMetrics(registry: Registry, source: TrainerGaugesSo
       help: 'Time per train step by phase: data_wait (waiting for the joined batch) and compute (the step itself).',
       labelNames: ['phase'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    collectiveSeconds: new Histogram({
+      name: 'disco_trainer_collective_seconds',
+      help: 'Data-parallel replicas: per step, time waiting for the slowest replica (wait), averaging gradients over c10d (allreduce), and gathering keys, losses and BatchNorm statistics (gather).',
+      labelNames: ['op'] as const,
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
     checkpointSeconds: new Histogram({

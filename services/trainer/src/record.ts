@@ -28,6 +28,11 @@ export interface RecordLine {
   rejected?: number[];
   /** Unix ms when the step finished. */
   time: number;
+  /**
+   * A data-parallel replica's line written on resume for a step the group trained but this
+   * replica died before recording (its loss and timings are unknown: NaN).
+   */
+  recovered?: true;
 }
 
 export class RecordError extends Error {
@@ -64,17 +69,21 @@ export class TrainRecord {
 
   /**
    * Opens the record for appending, keeping its first `keep` lines (the steps a checkpoint
-   * holds); a record shorter than that is an error (it was cut or belongs to another run).
+   * holds); a record shorter than that is an error (it was cut or belongs to another run) —
+   * unless `recover` is given (a data-parallel replica other than rank 0, whose last trained
+   * step may have gone unrecorded when it was killed): then the missing lines are written from
+   * it, marked `recovered`.
    */
-  constructor(readonly path: string, keep: number) {
+  constructor(readonly path: string, keep: number, options: { recover?: (globalStep: number) => RecordLine } = {}) {
     const lines = readRecord(path);
-    if (lines.length < keep) throw new RecordError(`${path}: ${lines.length} lines but the checkpoint holds ${keep} trained steps`);
+    if (lines.length < keep && !options.recover) throw new RecordError(`${path}: ${lines.length} lines but the checkpoint holds ${keep} trained steps`);
     const kept = lines.slice(0, keep);
     kept.forEach((l, i) => {
       if (l.globalStep !== i) throw new RecordError(`${path}: line ${i + 1} has globalStep ${l.globalStep}`);
     });
-    if (existsSync(path)) truncateSync(path, endOfLine(readFileSync(path), keep));
+    if (existsSync(path)) truncateSync(path, endOfLine(readFileSync(path), kept.length));
     this.fd = openSync(path, 'a');
+    for (let g = kept.length; g < keep; g++) this.append({ ...options.recover!(g), recovered: true });
   }
 
   append(line: RecordLine): void {

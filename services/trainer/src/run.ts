@@ -10,9 +10,9 @@ import { DataplaneCoordinator, wireLimitsFor, type BatchKeyed } from '@disco/dat
 import { usesTeacher } from '@disco/disco';
 import { writeFileAtomic } from '@disco/models';
 import { detectDataset, openDataset, openSampleDataset } from '@disco/augment';
-import { viewsRecipe, type TrainerConfig } from './config.ts';
-import { checkPlan, stepsPerEpoch, type PlanOptions } from './plan.ts';
-import { TrainRecord } from './record.ts';
+import { trainingIdentity, viewsRecipe, type TrainerConfig } from './config.ts';
+import { checkPlan, shardSize, stepsPerEpoch, type PlanOptions } from './plan.ts';
+import { TrainRecord, type RecordLine } from './record.ts';
 import { CheckpointStore } from './checkpoint/checkpoint_store.ts';
 import { resume } from './resume.ts';
 import { Progress } from './progress.ts';
@@ -21,9 +21,11 @@ import type { TrainerMetrics } from './metrics.ts';
 import { writeSummary, type ExportPaths, type RunSummary } from './final_export.ts';
 import { TrainEngine } from './engine/train_engine.ts';
 import type { EngineInfo } from './engine/protocol.ts';
+import type { PlanPosition } from './checkpoint/checkpoint_file.ts';
 import { KnnLog } from './knn_log.ts';
 
-export type RunOutcome = { state: 'DONE'; export: ExportPaths } | { state: 'STOPPED' } | { state: 'FAILED'; error: Error };
+/** How the run ended; `export` is rank 0's (data-parallel replicas hold the same student). */
+export type RunOutcome = { state: 'DONE'; export?: ExportPaths } | { state: 'STOPPED' } | { state: 'FAILED'; error: Error };
 
 export interface StopResult {
   lastTrained?: BatchKeyed;
@@ -32,7 +34,9 @@ export interface StopResult {
 
 /** The run directory: `trainer.runDir`, or `runs/<run>` under the working directory. */
 export function runDirOf(config: Readonly<TrainerConfig>): string {
-  return resolve(config.trainer.runDir || join('runs', config.trainer.run));
+  const dir = resolve(config.trainer.runDir || join('runs', config.trainer.run));
+  // Data-parallel replicas other than rank 0 keep their own record and logs beside rank 0's run.
+  return config.trainer.rank > 0 ? join(dir, `rank-${config.trainer.rank}`) : dir;
 }
 
 /** The dataset's length; what its listing skipped (link loops, unreadable folders…) is logged. */
@@ -79,9 +83,12 @@ export class TrainingRun {
   static async create(config: Readonly<TrainerConfig>, log: (line: string) => void): Promise<TrainingRun> {
     const t = config.trainer;
     const datasetSize = t.datasetSize || (await countDataset(config.augment.dataset, log));
-    const plan: PlanOptions = { run: t.run, seed: t.seed, batchSize: t.batchSize, size: t.size, images: t.limitImages || datasetSize, datasetSize, views: viewsRecipe(config) };
+    const plan: PlanOptions = {
+      run: t.run, seed: t.seed, batchSize: t.batchSize, size: t.size, images: t.limitImages || datasetSize, datasetSize, views: viewsRecipe(config),
+      shard: { rank: t.rank, worldSize: t.worldSize },
+    };
     checkPlan(plan);
-    const { engine, info } = await TrainEngine.start(config);
+    const { engine, info } = await TrainEngine.start(config, { ...trainingIdentity(config), datasetSize, images: plan.images });
     log(`engine: backend ${info.backend} on its own thread; ` + (info.knnImages ? `online kNN every ${t.knnEvery} epoch(s): ${info.knnImages.bank} bank / ${info.knnImages.queries} query images (${info.knnImages.source})` : `online kNN off: ${info.knnDisabled}`));
     return new TrainingRun(config, plan, engine, info, log);
   }
@@ -98,9 +105,10 @@ export class TrainingRun {
       mkdirSync(this.runDir, { recursive: true });
       writeFileAtomic(join(this.runDir, 'config.json'), [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
       const store = new CheckpointStore(join(this.runDir, 'checkpoints'), { keep: config.trainer.keepCheckpoints, log: this.log });
-      const point = await resume(config, store, this.engine, this.plan, this.log);
+      const point = await this.resumeGroup(store);
       progress.position = point.position;
-      this.record = new TrainRecord(join(this.runDir, 'record.jsonl'), point.position.globalStep);
+      // A replica's record may end one step short of rank 0's checkpoint (killed between the step and its line).
+      this.record = new TrainRecord(join(this.runDir, 'record.jsonl'), point.position.globalStep, config.trainer.rank > 0 ? { recover: (g) => this.unrecordedLine(g) } : {});
       this.loop = new TrainLoop({
         config,
         coordinator: this.coordinator,
@@ -119,6 +127,12 @@ export class TrainingRun {
       progress.state = 'TRAINING';
       const end = await this.loop.run();
       if (end === 'stopped') return { state: 'STOPPED' };
+      if (config.trainer.rank > 0) {
+        progress.state = 'DONE';
+        this.log(`done: ${progress.position.globalStep} steps (rank 0 exports the student)`);
+        this.summarise({});
+        return { state: 'DONE' };
+      }
       const { paths } = await this.engine.exportStudent(this.runDir);
       progress.state = 'DONE';
       this.log(`done: ${progress.position.globalStep} steps; student exported to ${paths.safetensors} and ${paths.tfjs}`);
@@ -132,6 +146,30 @@ export class TrainingRun {
       this.summarise({ error: error.message });
       return { state: 'FAILED', error };
     }
+  }
+
+  /** The record line of a step this replica trained but did not record (see TrainRecord). */
+  private unrecordedLine(globalStep: number): RecordLine {
+    const spe = this.progress.stepsPerEpoch;
+    const [epoch, step] = [Math.floor(globalStep / spe), globalStep % spe];
+    const n = shardSize(this.plan);
+    return { globalStep, epoch, step, batch: `${this.config.trainer.run}/${epoch}/${step}`, loss: NaN, terms: {}, lr: NaN, images: n, dataWaitSeconds: NaN, computeSeconds: NaN, time: Date.now() };
+  }
+
+  /**
+   * Where training starts. One trainer: its newest checkpoint (or the beginning). Data-parallel:
+   * rank 0 resumes from its checkpoints, then every replica takes rank 0's state and position
+   * (c10d broadcast), so no shared filesystem is needed and the group restarts as one.
+   */
+  private async resumeGroup(store: CheckpointStore): Promise<{ position: PlanPosition; path?: string }> {
+    const t = this.config.trainer;
+    const point = t.rank === 0 ? await resume(this.config, store, this.engine, this.plan, this.log) : { position: { epoch: 0, step: 0, globalStep: 0 } };
+    if (t.worldSize < 2) return point;
+    const { step } = await this.engine.syncReplicas();
+    const spe = this.progress.stepsPerEpoch;
+    const position = { epoch: Math.floor(step / spe), step: step % spe, globalStep: step };
+    this.log(`replica ${t.rank} of ${t.worldSize}: starting at global step ${step} with rank 0's state`);
+    return { position, path: point.path };
   }
 
   /** Stops after the step in progress; checkpoints unless the run failed or `checkpoint` is false. */

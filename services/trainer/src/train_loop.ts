@@ -10,7 +10,7 @@
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { DataplaneCoordinator } from '@disco/dataplane';
 import type { TrainerConfig } from './config.ts';
-import { planEpoch, type PlanOptions } from './plan.ts';
+import { planEpoch, shardSize, type PlanOptions } from './plan.ts';
 import type { TrainRecord } from './record.ts';
 import type { CheckpointStore } from './checkpoint/checkpoint_store.ts';
 import type { CheckpointMeta, PlanPosition } from './checkpoint/checkpoint_file.ts';
@@ -85,9 +85,9 @@ export class TrainLoop {
         const expected = `${config.trainer.run}/${epoch}/${step}`;
         if (batch.key !== expected) throw new Error(`plan order broken: got batch ${batch.key}, expected ${expected}`);
         await this.trainOne(batch, epoch, step, (t1 - t0) / 1000, t1);
-        if (config.trainer.checkpointEvery > 0 && this.position.globalStep % config.trainer.checkpointEvery === 0 && step + 1 < progress.stepsPerEpoch) {
-          await this.saveCheckpoint();
-        }
+        const checkpointDue = config.trainer.checkpointEvery > 0 && this.position.globalStep % config.trainer.checkpointEvery === 0 && step + 1 < progress.stepsPerEpoch;
+        await this.checkReplicas(checkpointDue || step + 1 === progress.stepsPerEpoch);
+        if (checkpointDue) await this.saveCheckpoint();
         await yieldToEvents(); // let Status, leases and deliveries through between steps
       }
       progress.position = { epoch: epoch + 1, step: 0, globalStep: this.position.globalStep };
@@ -99,7 +99,7 @@ export class TrainLoop {
 
   private async trainOne(batch: Awaited<ReturnType<DataplaneCoordinator['next']>>, epoch: number, step: number, dataWait: number, t1: number): Promise<void> {
     const { config, engine, coordinator, record, metrics, progress, withTeacher } = this.deps;
-    checkJoinedBatch(batch, { batchSize: config.trainer.batchSize, size: config.trainer.size, embedDim: withTeacher ? config.algo.embedDim : 0 });
+    checkJoinedBatch(batch, { batchSize: shardSize(this.deps.plan), size: config.trainer.size, embedDim: withTeacher ? config.algo.embedDim : 0 });
     const lrEpoch = config.algo.lrSchedule === 'cosine-step' ? epoch + step / progress.stepsPerEpoch : epoch;
     let reply;
     try {
@@ -140,6 +140,7 @@ export class TrainLoop {
 
     metrics.stepSeconds.observe({ phase: 'data_wait' }, dataWait);
     metrics.stepSeconds.observe({ phase: 'compute' }, compute);
+    if (result.collective) for (const [op, seconds] of Object.entries(result.collective)) metrics.collectiveSeconds.observe({ op }, seconds);
     metrics.images.inc(batch.batchSize);
     metrics.steps.inc();
     metrics.imagesPerSecond.set(progress.imagesPerSecond);
@@ -153,9 +154,27 @@ export class TrainLoop {
     metrics.sync();
   }
 
-  /** Writes a checkpoint at the current position (the record is synced first); returns its path. */
-  async saveCheckpoint(): Promise<string> {
+  /**
+   * Data-parallel: every replica checks that all hold the same state, every
+   * `trainer.checkReplicasEvery` steps and before each checkpoint (the same steps on every
+   * replica: a collective).
+   */
+  private async checkReplicas(checkpointing: boolean): Promise<void> {
+    const t = this.deps.config.trainer;
+    if (t.worldSize < 2) return;
+    if (checkpointing || (t.checkReplicasEvery > 0 && this.position.globalStep % t.checkReplicasEvery === 0)) await this.deps.engine.checkReplicas();
+  }
+
+  /**
+   * Writes a checkpoint at the current position (the record is synced first); returns its path.
+   * Data-parallel: rank 0 writes (every replica holds its state); the others only sync their record.
+   */
+  async saveCheckpoint(): Promise<string | undefined> {
     const { config, engine, record, store, metrics, progress, plan } = this.deps;
+    if (config.trainer.rank > 0) {
+      record.sync();
+      return undefined;
+    }
     if (this.lastCheckpoint?.globalStep === this.position.globalStep) return this.lastCheckpoint.path; // nothing trained since
     const t0 = performance.now();
     record.sync();

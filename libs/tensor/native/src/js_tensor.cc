@@ -103,10 +103,12 @@ bool Args::boolean(size_t i) const {
 }
 
 std::string Args::string(size_t i) const {
-  char buf[64];
-  size_t len;
-  NAPI_OK(napi_get_value_string_utf8(env_, at(i), buf, sizeof buf, &len));
-  return std::string(buf, len);
+  size_t len = 0;
+  NAPI_OK(napi_get_value_string_utf8(env_, at(i), nullptr, 0, &len));  // the length first: any size
+  std::string out(len + 1, '\0');
+  NAPI_OK(napi_get_value_string_utf8(env_, at(i), out.data(), out.size(), &len));
+  out.resize(len);
+  return out;
 }
 
 #undef NAPI_OK

@@ -73,6 +73,7 @@ export const trainCommand: Command = {
       runDir,
       augmenters: local.augmenters,
       teachers,
+      trainerReplicas: roles.trainer.worldSize,
       maxRestarts: local.maxRestarts,
       env: childEnv(process.env),
       pollMs: tty ? 500 : 2000,

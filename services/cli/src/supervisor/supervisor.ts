@@ -3,8 +3,13 @@
  * processes on loopback gRPC (free ports picked by the OS, learnt from each listening line).
  * A crashed augment or teacher is restarted on the same ports (the others' addresses stay
  * valid); the trainer decides the run: exit 0 = trained (or stopped), anything else = failed.
- * `stop()` drains the trainer first (it checkpoints), then the rest; no process outlives it.
+ * With `trainerReplicas` > 1 the trainer is a data-parallel group (ranks 0…W−1, c10d rendezvous
+ * on a free loopback port, every worker leasing from each): when any replica dies, the others
+ * are stopped and the whole group is restarted on its ports from rank 0's last checkpoint
+ * (torchrun-elastic's rule), up to `maxRestarts` times.
+ * `stop()` drains the trainers first (rank 0 checkpoints), then the rest; no process outlives it.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '@disco/models';
@@ -25,6 +30,8 @@ export interface SupervisorOptions {
   onStatus?: (status: StatusReply__Output) => void;
   /** Echo every child's stderr line (verbose). */
   onChildLine?: (line: string) => void;
+  /** Data-parallel trainer replicas (trainer.worldSize); default 1. */
+  trainerReplicas?: number;
   /** How to reach the trainer for Status (plaintext on loopback unless `tls.enabled`). */
   security?: ClientSecurity;
 }
@@ -33,8 +40,27 @@ export type SupervisedEnd = { outcome: 'done' | 'stopped' | 'failed'; reason: st
 
 const LOOPBACK = '127.0.0.1';
 
+/** A TCP port free on loopback right now (for the c10d rendezvous store). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, LOOPBACK, () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export class Supervisor {
+  /** Rank 0 (the only trainer without data parallelism). */
   trainer!: RoleProcess;
+  /** Every trainer replica, by rank. */
+  readonly trainers: RoleProcess[] = [];
+  /** The current rendezvous address of the trainer replicas. */
+  private rendezvous = '';
+  private groupRestarts = 0;
+  private restartingGroup = false;
   readonly teachers: RoleProcess[] = [];
   readonly augmenters: RoleProcess[] = [];
   private over = false;
@@ -58,12 +84,17 @@ export class Supervisor {
     const { options } = this;
     const configFile = join(options.runDir, 'serve-config.json');
     writeFileSync(configFile, JSON.stringify(options.config, null, 2) + '\n');
-    this.trainer = this.role('trainer', 'trainer', configFile);
+    const replicas = options.trainerReplicas ?? 1;
+    if (replicas > 1) this.rendezvous = `${LOOPBACK}:${await freePort()}`;
+    for (let r = 0; r < replicas; r++) {
+      this.trainers.push(this.role('trainer', replicas > 1 ? `trainer-${r}` : 'trainer', configFile, replicas > 1 ? ['--trainer.rank', String(r)] : []));
+    }
+    this.trainer = this.trainers[0];
     for (let i = 0; i < options.teachers; i++) this.teachers.push(this.role('teacher', `teacher-${i}`, configFile));
     this.startup = this.startAll();
     await this.startup;
     if (!this.over) {
-      void this.trainer.exited.then((exit) => this.onTrainerExit(exit));
+      this.watchTrainers();
       for (const p of [...this.teachers, ...this.augmenters]) this.watch(p);
       this.poll(this.trainer.info!.port);
     }
@@ -76,10 +107,14 @@ export class Supervisor {
     const { options } = this;
     const configFile = this.trainer.options.configFile;
     try {
-      const [trainerInfo, ...teacherInfos] = await Promise.all([this.trainer.start(), ...this.teachers.map((t) => t.start())]);
-      options.log(`trainer on ${LOOPBACK}:${trainerInfo.port} (metrics :${trainerInfo.metricsPort}); ${teacherInfos.length} teacher(s) on ${teacherInfos.map((i) => i.port).join(', ') || '-'}`);
+      const started = await Promise.all([...this.trainers.map((t) => t.start(this.rendezvousFlags())), ...this.teachers.map((t) => t.start())]);
+      const trainerInfos = started.slice(0, this.trainers.length);
+      const teacherInfos = started.slice(this.trainers.length);
+      const trainerInfo = trainerInfos[0];
+      const where = trainerInfos.map((i) => `${LOOPBACK}:${i.port} (metrics :${i.metricsPort})`).join(', ');
+      options.log(`${this.trainers.length > 1 ? `${this.trainers.length} trainer replicas (c10d rendezvous ${this.rendezvous}) on ${where}` : `trainer on ${where}`}; ${teacherInfos.length} teacher(s) on ${teacherInfos.map((i) => i.port).join(', ') || '-'}`);
       options.log(`live page: http://${LOOPBACK}:${trainerInfo.metricsPort}/`);
-      const workerFlags = ['--augment.trainer', `${LOOPBACK}:${trainerInfo.port}`, '--augment.teachers', teacherInfos.map((i) => `${LOOPBACK}:${i.port}`).join(',')];
+      const workerFlags = ['--augment.trainer', trainerInfos.map((i) => `${LOOPBACK}:${i.port}`).join(','), '--augment.teachers', teacherInfos.map((i) => `${LOOPBACK}:${i.port}`).join(',')];
       for (let i = 0; i < options.augmenters; i++) this.augmenters.push(this.role('augment', `augment-${i}`, configFile, workerFlags));
       if (!this.over) {
         const augmentInfos = await Promise.all(this.augmenters.map((a) => a.start()));
@@ -89,14 +124,63 @@ export class Supervisor {
     } catch (err) {
       // The role's own last words (one line, e.g. "disco serve trainer: DatasetError: … does not exist"), not its stack.
       const said = err instanceof RoleStartError && err.lastLine ? err.lastLine.replace(/^disco serve \w+: /, '') : (err as Error).message.split('\n')[0];
-      const which = [this.trainer, ...this.teachers, ...this.augmenters].find((p) => p && !p.running && p.pid !== undefined);
+      const which = [...this.trainers, ...this.teachers, ...this.augmenters].find((p) => p && !p.running && p.pid !== undefined);
       this.finish({ outcome: 'failed', reason: `${which ? which.options.name : 'a role'} did not start: ${said}${which ? ` (log: ${which.options.logFile})` : ''}` });
     }
   }
 
-  private onTrainerExit(exit: RoleExit): void {
-    if (exit.code === 0) this.finish({ outcome: 'done', reason: 'the trainer finished' });
-    else this.finish({ outcome: 'failed', reason: `the trainer exited with ${exit.signal ?? `code ${exit.code}`} (see ${this.trainer.options.logFile})` });
+  private rendezvousFlags(): string[] {
+    return this.trainers.length > 1 ? ['--trainer.rendezvous', this.rendezvous] : [];
+  }
+
+  /** The run ends with the trainer; a data-parallel group ends when every replica has (or restarts when one dies). */
+  private watchTrainers(): void {
+    if (this.trainers.length === 1) {
+      void this.trainer.exited.then((exit) => {
+        if (exit.code === 0) this.finish({ outcome: 'done', reason: 'the trainer finished' });
+        else this.finish({ outcome: 'failed', reason: `the trainer exited with ${exit.signal ?? `code ${exit.code}`} (see ${this.trainer.options.logFile})` });
+      });
+      return;
+    }
+    const generation = this.groupRestarts;
+    for (const t of this.trainers) {
+      void t.exited.then(async (exit) => {
+        if (this.over || this.restartingGroup || generation !== this.groupRestarts) return;
+        if (exit.code === 0) {
+          const all = await Promise.all(this.trainers.map((x) => x.exited));
+          if (generation !== this.groupRestarts || this.over) return;
+          if (all.every((e) => e.code === 0)) this.finish({ outcome: 'done', reason: 'every trainer replica finished' });
+          return;
+        }
+        await this.restartGroup(t, exit);
+      });
+    }
+  }
+
+  /** A replica died: stop the others (they would wait on a collective until its timeout) and start the group again. */
+  private async restartGroup(dead: RoleProcess, exit: RoleExit): Promise<void> {
+    const why = `${dead.options.name} exited (${exit.signal ?? `code ${exit.code}`}, see ${dead.options.logFile})`;
+    if (this.groupRestarts >= this.options.maxRestarts) {
+      this.finish({ outcome: 'failed', reason: `${why} after ${this.groupRestarts} group restarts` });
+      return;
+    }
+    this.restartingGroup = true;
+    this.groupRestarts++;
+    this.options.log(`${why}; restarting the ${this.trainers.length} trainer replicas from rank 0's last checkpoint (group restart ${this.groupRestarts}/${this.options.maxRestarts})`);
+    await Promise.all(this.trainers.map((t) => t.stop(1_000)));
+    if (this.over) return;
+    this.rendezvous = `${LOOPBACK}:${await freePort()}`;
+    try {
+      await Promise.all(this.trainers.map((t) => t.start([...this.rendezvousFlags(), '--trainer.port', String(t.info!.port), '--trainer.metrics-port', String(t.info!.metricsPort)])));
+      this.writePids();
+    } catch (err) {
+      this.finish({ outcome: 'failed', reason: `the trainer replicas could not be restarted: ${(err as Error).message.split('\n')[0]}` });
+      return;
+    } finally {
+      this.restartingGroup = false;
+    }
+    if (this.over) for (const t of this.trainers) t.signal('SIGTERM');
+    else this.watchTrainers();
   }
 
   /** Restarts `p` on its own ports whenever it exits without being asked to. */
@@ -158,27 +242,27 @@ export class Supervisor {
       await this.startup; // never throws; a role half-way through start-up is stopped below
       if (this.poller) clearInterval(this.poller);
       this.client?.close();
-      await this.trainer?.stop(120_000);
+      await Promise.all(this.trainers.map((t) => t.stop(120_000)));
       await Promise.all([...this.augmenters, ...this.teachers].map((p) => p.stop(30_000)));
-      for (const p of [this.trainer, ...this.teachers, ...this.augmenters]) p?.closeLog();
+      for (const p of [...this.trainers, ...this.teachers, ...this.augmenters]) p?.closeLog();
     })();
     return this.tornDown;
   }
 
   /** Second Ctrl-C: everything SIGKILLed now. */
   kill(): void {
-    for (const p of [this.trainer, ...this.teachers, ...this.augmenters]) p?.signal('SIGKILL');
+    for (const p of [...this.trainers, ...this.teachers, ...this.augmenters]) p?.signal('SIGKILL');
   }
 
   /** `pids.json` in the run directory: each role process's pid and ports (operators, tests). */
   private writePids(): void {
     const entry = (p: RoleProcess) => ({ role: p.options.role, pid: p.pid, port: p.info?.port, metricsPort: p.info?.metricsPort, log: p.options.logFile });
-    const all = Object.fromEntries([this.trainer, ...this.teachers, ...this.augmenters].map((p) => [p.options.name, entry(p)]));
+    const all = Object.fromEntries([...this.trainers, ...this.teachers, ...this.augmenters].map((p) => [p.options.name, entry(p)]));
     writeFileAtomic(join(this.options.runDir, 'pids.json'), [Buffer.from(JSON.stringify({ supervisor: process.pid, roles: all }, null, 2) + '\n')]);
   }
 
   /** Every child pid (for tests). */
   pids(): number[] {
-    return [this.trainer, ...this.teachers, ...this.augmenters].map((p) => p?.pid).filter((p): p is number => p !== undefined);
+    return [...this.trainers, ...this.teachers, ...this.augmenters].map((p) => p?.pid).filter((p): p is number => p !== undefined);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeJsKernels, initBackend, startKernelProfile } from '@disco/tensor';
+import { DistributedError, ProcessGroup, describeJsKernels, distributedSupport, initBackend, startKernelProfile } from '@disco/tensor';
 import { createDiscoTrainer, usesTeacher, type DiscoTrainer } from '@disco/disco';
 import { createEncoder } from '@disco/models';
 import { OnlineKnn } from '@disco/eval';
@@ -20,6 +20,49 @@ import type { EngineInfo, EngineMessage, EngineReplies, EngineRequest } from './
 let trainer: DiscoTrainer | undefined;
 let config: TrainerConfig | undefined;
 let knn: OnlineKnn | undefined;
+let group: ProcessGroup | undefined;
+
+/**
+ * Joins the trainer replicas' c10d group (rank 0 serves the rendezvous store) and refuses a
+ * replica whose config differs from rank 0's in anything that decides the weights: each
+ * publishes its identity, rank 0 compares them and publishes one verdict every rank reads.
+ */
+function joinReplicas(c: TrainerConfig, identity: Record<string, unknown>, backend: string): ProcessGroup {
+  const t = c.trainer;
+  if (t.rank >= t.worldSize) throw new DistributedError(`trainer.rank ${t.rank} is not in 0…${t.worldSize - 1} (trainer.world-size ${t.worldSize})`);
+  const support = distributedSupport();
+  if (backend !== 'native' || !support.available) {
+    throw new DistributedError(`trainer.world-size ${t.worldSize} needs the native backend with c10d (PyTorch's distributed engine); this replica runs on ${backend}${support.available ? '' : `: ${support.reason}`}`);
+  }
+  const g = ProcessGroup.join({ rank: t.rank, worldSize: t.worldSize, rendezvous: t.rendezvous, timeoutMs: t.collectiveTimeoutMs, prefix: `${t.run}/` });
+  g.set(`identity/${t.rank}`, JSON.stringify(identity));
+  if (t.rank === 0) {
+    const problems: string[] = [];
+    for (let r = 1; r < t.worldSize; r++) {
+      const theirs = JSON.parse(g.get(`identity/${r}`)) as Record<string, unknown>;
+      for (const d of identityDifferences(identity, theirs)) problems.push(`rank ${r}'s ${d.key} is ${d.theirs}, rank 0's ${d.ours}`);
+    }
+    g.set('verdict', problems.length ? `the trainer replicas' configs differ: ${problems.join('; ')}` : 'ok');
+  }
+  const verdict = g.get('verdict');
+  if (verdict !== 'ok') {
+    g.leave();
+    throw new DistributedError(verdict);
+  }
+  return g;
+}
+
+/** Leaf-by-leaf differences of two identities: `trainer.batchSize`-style keys. */
+function identityDifferences(ours: Record<string, unknown>, theirs: Record<string, unknown>, prefix = ''): { key: string; ours: string; theirs: string }[] {
+  const out: { key: string; ours: string; theirs: string }[] = [];
+  for (const key of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
+    const [a, b] = [ours[key], theirs[key]];
+    const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+    if (isObject(a) && isObject(b)) out.push(...identityDifferences(a as Record<string, unknown>, b as Record<string, unknown>, `${prefix}${key}.`));
+    else if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ key: `${prefix}${key}`, ours: JSON.stringify(a), theirs: JSON.stringify(b) });
+  }
+  return out;
+}
 
 function memory() {
   const m = tf.memory();
@@ -31,14 +74,16 @@ function ready(): { trainer: DiscoTrainer; config: TrainerConfig } {
   return { trainer, config };
 }
 
-async function init(c: TrainerConfig): Promise<EngineInfo> {
+async function init(c: TrainerConfig, identity: Record<string, unknown>): Promise<EngineInfo> {
   config = c;
   const backend = await initBackend();
   const t = c.trainer;
   const algo = algoConfig(c);
+  group = t.worldSize > 1 ? joinReplicas(c, identity, backend.name) : undefined;
   const build = () => createEncoder(t.model, { width: t.width, headHidden: algo.headHidden, embedDim: algo.embedDim, seed: t.seed });
-  trainer = await createDiscoTrainer(algo, { buildEncoder: build, teacherDim: usesTeacher(algo.mode) ? algo.embedDim : undefined });
-  const info: EngineInfo = { backend: backend.name, threads: backend.threads, step: trainer.step };
+  trainer = await createDiscoTrainer(algo, { buildEncoder: build, teacherDim: usesTeacher(algo.mode) ? algo.embedDim : undefined, collective: group });
+  const info: EngineInfo = { backend: backend.name, threads: backend.threads, step: trainer.step, rank: t.rank, worldSize: t.worldSize };
+  if (t.rank > 0) return { ...info, knnDisabled: 'rank 0 evaluates it (every replica holds the same weights)' };
   if (t.knnEvery === 0) return { ...info, knnDisabled: 'trainer.knn-every is 0' };
   let sets;
   try {
@@ -78,7 +123,15 @@ function profiledStep(trainer: DiscoTrainer, input: Parameters<DiscoTrainer['tra
 async function handle(request: EngineRequest): Promise<EngineReplies[EngineRequest['op']]> {
   switch (request.op) {
     case 'init':
-      return init(request.config);
+      return init(request.config, request.identity);
+    case 'syncReplicas': {
+      const { trainer } = ready();
+      trainer.broadcastFromRank0();
+      return { step: trainer.step };
+    }
+    case 'checkReplicas':
+      ready().trainer.checkReplicasAgree();
+      return {};
     case 'restore': {
       const { trainer } = ready();
       trainer.restore(request.state);
@@ -109,6 +162,8 @@ async function handle(request: EngineRequest): Promise<EngineReplies[EngineReque
     case 'dispose':
       trainer?.dispose();
       trainer = undefined;
+      group?.leave();
+      group = undefined;
       return {};
   }
 }

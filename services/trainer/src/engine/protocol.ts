@@ -30,6 +30,9 @@ export interface EngineMemory {
 
 export interface EngineInfo {
   backend: string;
+  /** Data-parallel: this replica's rank and the group's size (1: no group). */
+  rank: number;
+  worldSize: number;
   threads: number;
   step: number;
   /** Why the online kNN is off (no labels, disabled), when it is. */
@@ -38,7 +41,9 @@ export interface EngineInfo {
 }
 
 export type EngineRequest =
-  | { op: 'init'; config: TrainerConfig }
+  | { op: 'init'; config: TrainerConfig; identity: Record<string, unknown> }
+  | { op: 'syncReplicas' }
+  | { op: 'checkReplicas' }
   | { op: 'restore'; state: DiscoState }
   | { op: 'step'; batch: EngineBatch; lrEpoch: number }
   | { op: 'save' }
@@ -48,6 +53,9 @@ export type EngineRequest =
 
 export interface EngineReplies {
   init: EngineInfo;
+  /** Rank 0's state is now every replica's; its step. */
+  syncReplicas: { step: number };
+  checkReplicas: Record<string, never>;
   restore: { step: number };
   /** `returned`: the batch's view buffers, moved back for reuse once the step has read them. */
   step: { result: StepResult; memory: EngineMemory; returned: ArrayBuffer[] };

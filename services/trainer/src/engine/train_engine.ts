@@ -39,11 +39,15 @@ export class TrainEngine {
     this.worker.on('exit', (code) => this.fail(new Error(`engine thread exited (code ${code})`)));
   }
 
-  /** Starts the thread, picks its backend and builds the algorithm (and the online kNN sets). */
-  static async start(config: Readonly<TrainerConfig>): Promise<{ engine: TrainEngine; info: EngineInfo }> {
+  /**
+   * Starts the thread, picks its backend and builds the algorithm (and the online kNN sets);
+   * with trainer.worldSize > 1 it first joins the replicas' c10d group, refusing replicas whose
+   * `identity` (what decides the weights) differs from rank 0's.
+   */
+  static async start(config: Readonly<TrainerConfig>, identity: Record<string, unknown> = {}): Promise<{ engine: TrainEngine; info: EngineInfo }> {
     const engine = new TrainEngine();
     try {
-      return { engine, info: await engine.call({ op: 'init', config: config as TrainerConfig }) };
+      return { engine, info: await engine.call({ op: 'init', config: config as TrainerConfig, identity }) };
     } catch (err) {
       await engine.close();
       throw err;
@@ -66,6 +70,16 @@ export class TrainEngine {
 
   async save(): Promise<DiscoState> {
     return (await this.call({ op: 'save' })).state;
+  }
+
+  /** Every replica takes rank 0's state (a collective: every replica calls it). */
+  syncReplicas(): Promise<EngineReplies['syncReplicas']> {
+    return this.call({ op: 'syncReplicas' });
+  }
+
+  /** Fails unless every replica holds the same state (a collective). */
+  async checkReplicas(): Promise<void> {
+    await this.call({ op: 'checkReplicas' });
   }
 
   exportStudent(runDir: string): Promise<EngineReplies['export']> {
