@@ -20,6 +20,7 @@ export const BENCHES: readonly BenchEntry[] = [
   { name: 'embed-onnx', file: './embed_onnx.ts', summary: 'frozen teacher forward on onnxruntime-node vs tfjs vs PyTorch' },
   { name: 'augment', file: './augment.ts', summary: 'MoCo-v2 augmentation throughput' },
   { name: 'dataplane', file: './dataplane.ts', summary: 'view pairs/s one trainer ingests from real augment + teacher processes (no-op train step)' },
+  { name: 'allreduce', file: './allreduce.ts', summary: 'data-parallel communication: averaging 11.2 M gradient floats between 2 ranks, ours (c10d via the addon) vs torch.distributed gloo; --step: 2 replicas vs 1' },
   { name: 'report', file: './lib/report.ts', summary: 'print the markdown table of results/*.json' },
 ];
 

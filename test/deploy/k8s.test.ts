@@ -44,6 +44,7 @@ const RENDERS: Record<string, () => Resource[]> = {
   'base + autoscaling': () => baseWith(['autoscaling']),
   'base + autoscaling + autoscaling-data-wait': () => baseWith(['autoscaling', 'autoscaling-data-wait']),
   'base + monitoring': () => baseWith(['monitoring']),
+  'base + cpu + trainer-data-parallel': () => baseWith(['cpu', 'trainer-data-parallel']),
   grafana: () => build(join(DEPLOY_DIR, 'grafana')),
 };
 
@@ -123,7 +124,9 @@ test("the ConfigMaps' disco.json load with the trainer's config schema, and port
       for (const [kind, name, section] of [['StatefulSet', 'disco-trainer', 'trainer'], ['Deployment', 'disco-augment', 'augment'], ['Deployment', 'disco-teacher', 'teacher']] as const) {
         const { c } = container(rs, kind, name);
         const ports = Object.fromEntries(c.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
-        assert.deepEqual({ grpc: config[section].port, metrics: config[section].metricsPort }, ports, `${overlay} ${name}`);
+        const want: Record<string, number> = { grpc: config[section].port, metrics: config[section].metricsPort };
+        if (section === 'trainer') want.c10d = Number(config.trainer.rendezvous.split(':').pop());
+        assert.deepEqual(want, ports, `${overlay} ${name}`);
       }
       const service = (name: string) => rs.find((r) => r.kind === 'Service' && r.metadata.name === name)!.spec as { ports: { name: string; port: number }[] };
       assert.equal(config.augment.trainer, `dns:///disco-trainer:${service('disco-trainer').ports.find((p) => p.name === 'grpc')!.port}`);
@@ -135,6 +138,26 @@ test("the ConfigMaps' disco.json load with the trainer's config schema, and port
       rmSync(dir, { recursive: true, force: true });
     }
   }
+});
+
+test('trainer-data-parallel: 2 trainer pods, rank from the pod ordinal, rendezvous at pod 0 on the declared c10d port, every worker leasing from both', () => {
+  const rs = RENDERS['base + cpu + trainer-data-parallel']();
+  const set = rs.find((r) => r.kind === 'StatefulSet' && r.metadata.name === 'disco-trainer')!;
+  assert.equal((set.spec as { replicas: number }).replicas, 2);
+  const { c: trainer } = container(rs, 'StatefulSet', 'disco-trainer');
+  const env = Object.fromEntries(trainer.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
+  assert.equal(env.DISCO_TRAINER_WORLD_SIZE, '2');
+  assert.deepEqual(env.DISCO_TRAINER_RANK, { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } });
+  const cm = rs.find((r) => r.kind === 'ConfigMap' && r.metadata.name === 'disco-config')!;
+  const config = JSON.parse((cm.data as Record<string, string>)['disco.json']) as { trainer: { rendezvous: string; port: number } };
+  const c10d = trainer.ports.find((p: { name: string }) => p.name === 'c10d').containerPort;
+  assert.equal(config.trainer.rendezvous, `disco-trainer-0.disco-trainer:${c10d}`, 'pod 0 through the headless Service, the declared port');
+  const service = rs.find((r) => r.kind === 'Service' && r.metadata.name === 'disco-trainer')!.spec as { clusterIP: string; ports: { name: string; port: number }[] };
+  assert.equal(service.clusterIP, 'None');
+  assert.equal(service.ports.find((p) => p.name === 'c10d')!.port, c10d);
+  const { c: augment } = container(rs, 'Deployment', 'disco-augment');
+  const trainers = augment.env.find((e: { name: string }) => e.name === 'DISCO_AUGMENT_TRAINER').value.split(',');
+  assert.deepEqual(trainers, [0, 1].map((r) => `disco-trainer-${r}.disco-trainer:${config.trainer.port}`));
 });
 
 test('the provisioned dashboard and the PrometheusRule are the files in deploy/grafana and deploy/prometheus', () => {

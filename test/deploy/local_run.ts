@@ -61,6 +61,7 @@ export class LocalRun {
       ['augment.metrics-port', String(metricsPorts.augment)],
       ['teacher.metrics-port', String(metricsPorts.teacher)],
       ['local.progress', 'none'],
+      ['preset', 'demo'], // the demo's sizes, on this dataset
     ].flatMap(([k, v]) => [`--${k}`, v]);
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/cli/src/main.ts'), 'train', ...flags], {
       cwd: REPO_ROOT,

@@ -148,7 +148,8 @@ export function loadConfigExplained<S extends z.ZodType>(schema: S, sources: Con
   }
   for (const field of fields) {
     const raw = env[field.env];
-    if (raw === undefined) continue;
+    // Unset — or empty for a number or a flag (a Kubernetes downward-API value that is missing, say).
+    if (raw === undefined || (raw === '' && field.type !== 'string' && field.type !== 'string[]')) continue;
     setPath(layered, field.path, parseLeaf(field, raw, `env ${field.env}`));
     origins.set(field.path.join('.'), `env ${field.env}`);
   }

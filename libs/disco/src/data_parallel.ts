@@ -25,7 +25,7 @@ import { l2Normalize } from './ops.ts';
 /** DDP's default bucket: 25 MiB of float32. */
 export const BUCKET_FLOATS = (25 << 20) / 4;
 
-/** The mean over replicas of each gradient (new tensors; the inputs are disposed). */
+/** The mean over replicas of each gradient (new tensors; the inputs are disposed), one all-reduce per bucket. */
 export function averageGradients(collective: Collective, grads: Map<string, tf.Tensor>, order: readonly string[], bucketFloats = BUCKET_FLOATS): Map<string, tf.Tensor> {
   const names = order.filter((n) => grads.has(n));
   const out = new Map<string, tf.Tensor>();
@@ -35,20 +35,9 @@ export function averageGradients(collective: Collective, grads: Map<string, tf.T
     let end = start;
     let floats = 0;
     while (end < names.length && (end === start || floats + grads.get(names[end])!.size <= bucketFloats)) floats += grads.get(names[end++])!.size;
-    const flat = new Float32Array(floats);
-    let offset = 0;
-    for (let i = start; i < end; i++) {
-      const g = grads.get(names[i])!;
-      flat.set(g.dataSync() as Float32Array, offset);
-      offset += g.size;
-    }
-    const mean = collective.allreduceMean(flat);
-    offset = 0;
-    for (let i = start; i < end; i++) {
-      const g = grads.get(names[i])!;
-      out.set(names[i], tf.tensor(mean.subarray(offset, offset + g.size), g.shape, 'float32'));
-      offset += g.size;
-    }
+    const bucket = names.slice(start, end);
+    const means = collective.averageTensors(bucket.map((n) => grads.get(n)!));
+    bucket.forEach((n, i) => out.set(n, means[i]));
     start = end;
   }
   tf.dispose([...grads.values()]);

@@ -95,13 +95,7 @@ export function createTrainerMetrics(registry: Registry, source: TrainerGaugesSo
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
-    collectiveSeconds: new Histogram({
-      name: 'disco_trainer_collective_seconds',
-      help: 'Data-parallel replicas: per step, time waiting for the slowest replica (wait), averaging gradients over c10d (allreduce), and gathering keys, losses and BatchNorm statistics (gather).',
-      labelNames: ['op'] as const,
-      buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    }),
+    collectiveSeconds: collectiveHistogram(registers),
     checkpointSeconds: new Histogram({
       name: 'disco_trainer_checkpoint_seconds',
       help: 'Time to write one checkpoint.',
@@ -127,4 +121,17 @@ export function createTrainerMetrics(registry: Registry, source: TrainerGaugesSo
     engineTensorBytes: new Gauge({ name: 'disco_trainer_tensor_bytes', help: "Bytes held by live tensors in the trainer's engine (tf.memory().numBytes).", registers }),
     sync,
   };
+}
+
+/** Per-step collective time of data-parallel replicas; every op's series exists from the start (0 for a single trainer). */
+function collectiveHistogram(registers: Registry[]): Histogram<'op'> {
+  const histogram = new Histogram({
+    name: 'disco_trainer_collective_seconds',
+    help: 'Data-parallel replicas: per step, time waiting for the slowest replica (wait), averaging gradients over c10d (allreduce), and gathering keys, losses and BatchNorm statistics (gather).',
+    labelNames: ['op'] as const,
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
+  for (const op of ['wait', 'allreduce', 'gather']) histogram.zero({ op });
+  return histogram;
 }

@@ -40,6 +40,7 @@ napi_value distInit(napi_env, napi_callback_info);
 napi_value distStoreSet(napi_env, napi_callback_info);
 napi_value distStoreGet(napi_env, napi_callback_info);
 napi_value distAllreduce(napi_env, napi_callback_info);
+napi_value distAllreduceMany(napi_env, napi_callback_info);
 napi_value distAllgather(napi_env, napi_callback_info);
 napi_value distBroadcast(napi_env, napi_callback_info);
 napi_value distBarrier(napi_env, napi_callback_info);
@@ -113,7 +114,7 @@ napi_value init(napi_env env, napi_value exports) {
 #define FN(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default_jsproperty, nullptr}  // like a CommonJS export: writable, enumerable
       FN(conv2d), FN(conv2dBackpropInput), FN(conv2dBackpropFilter), FN(matmul), FN(binary),
       FN(unary), FN(elementwiseGrad), FN(reduce), FN(tile), FN(transpose), FN(batchNorm), FN(batchNormGrad), FN(batchNormTrain), FN(batchNormTrainGrad), FN(sgdMomentum),
-      FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(queueCrossEntropy), FN(queueCrossEntropyGrad), FN(emaUpdate), FN(gather), FN(distInfo), FN(distInit), FN(distStoreSet), FN(distStoreGet), FN(distAllreduce), FN(distAllgather), FN(distBroadcast), FN(distBarrier), FN(distDestroy), FN(info), FN(setThreads), FN(release), FN(lentCount),
+      FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(queueCrossEntropy), FN(queueCrossEntropyGrad), FN(emaUpdate), FN(gather), FN(distInfo), FN(distInit), FN(distStoreSet), FN(distStoreGet), FN(distAllreduce), FN(distAllreduceMany), FN(distAllgather), FN(distBroadcast), FN(distBarrier), FN(distDestroy), FN(info), FN(setThreads), FN(release), FN(lentCount),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);

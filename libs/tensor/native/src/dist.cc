@@ -6,6 +6,7 @@
 #include <node_api.h>
 
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -153,6 +154,40 @@ DISCO_NATIVE_FN(distAllreduce) {
   return toJs(args, t, {n});
 }
 
+// distAllreduceMany(arrays, average) → one flat array: the arrays concatenated (one copy, as
+// DDP fills a bucket), summed (or averaged) over ranks in place. The caller views it in pieces.
+DISCO_NATIVE_FN(distAllreduceMany) {
+  Group& g = joined("distAllreduceMany");
+  napi_env env = args.env();
+  napi_value list = args.raw(0);
+  uint32_t count = 0;
+  if (napi_get_array_length(env, list, &count) != napi_ok) throw NativeError("distAllreduceMany: argument 0 is not an array");
+  std::vector<std::pair<const float*, size_t>> parts;
+  int64_t total = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    napi_get_element(env, list, i, &item);
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, item, &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_float32_array) {
+      throw NativeError("distAllreduceMany: element " + std::to_string(i) + " is not a Float32Array");
+    }
+    parts.emplace_back(static_cast<const float*>(data), length);
+    total += static_cast<int64_t>(length);
+  }
+  at::Tensor flat = at::empty({total}, at::kFloat);
+  float* out = flat.data_ptr<float>();
+  for (const auto& [data, length] : parts) {
+    std::memcpy(out, data, length * sizeof(float));
+    out += length;
+  }
+  std::vector<at::Tensor> ts{flat};
+  collective("all-reduce", [&] { g.pg->allreduce(ts)->wait(); });
+  if (args.boolean(1)) flat.div_(g.worldSize);
+  return toJs(args, flat, {total});
+}
+
 // distAllgather(values, length) → [worldSize · length], rank 0's first
 DISCO_NATIVE_FN(distAllgather) {
   Group& g = joined("distAllgather");
@@ -199,6 +234,7 @@ DISCO_NO_C10D(distInit)
 DISCO_NO_C10D(distStoreSet)
 DISCO_NO_C10D(distStoreGet)
 DISCO_NO_C10D(distAllreduce)
+DISCO_NO_C10D(distAllreduceMany)
 DISCO_NO_C10D(distAllgather)
 DISCO_NO_C10D(distBroadcast)
 DISCO_NO_C10D(distBarrier)

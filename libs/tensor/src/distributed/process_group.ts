@@ -8,7 +8,9 @@
  * NCCL: where libtorch is built with CUDA, c10d's ProcessGroupNCCL is the same interface; this
  * addon links Debian's CPU libtorch, so only gloo is built and tested here.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { loadNativeAddon, NativeBackendError } from '../native/addon.ts';
+import { NATIVE_BACKEND_NAME, type NativeBackend } from '../native/native_backend.ts';
 
 /** What the trainer's data-parallel step needs from a process group. */
 export interface Collective {
@@ -16,6 +18,8 @@ export interface Collective {
   readonly worldSize: number;
   /** The element-wise mean over ranks of `values` (same length everywhere). */
   allreduceMean(values: Float32Array): Float32Array;
+  /** The element-wise mean over ranks of each tensor (float32, same shapes everywhere), as new tensors: one bucket. */
+  averageTensors(tensors: readonly tf.Tensor[]): tf.Tensor[];
   /** Every rank's `values`, concatenated in rank order. */
   allgather(values: Float32Array): Float32Array;
   /** `root`'s `values` on every rank. */
@@ -99,6 +103,33 @@ export class ProcessGroup implements Collective {
 
   allreduceMean(values: Float32Array): Float32Array {
     return this.call(() => loadNativeAddon().distAllreduce(values, values.length, true));
+  }
+
+  /**
+   * On 'native', the tensors' own buffers go to the addon (no copy on this side), which fills
+   * one bucket, all-reduces it and hands it back; the results are views of it. Elsewhere, one
+   * flat copy each way.
+   */
+  averageTensors(tensors: readonly tf.Tensor[]): tf.Tensor[] {
+    if (tensors.some((t) => t.dtype !== 'float32')) throw new DistributedError('averageTensors: float32 tensors only');
+    if (tf.getBackend() === NATIVE_BACKEND_NAME) {
+      const backend = tf.backend() as NativeBackend;
+      const flat = this.call(() => loadNativeAddon().distAllreduceMany(tensors.map((t) => backend.floats(t)), true));
+      return backend.outputViews(flat, tensors.map((t) => [...t.shape])).map((info) => tf.engine().makeTensorFromTensorInfo(info));
+    }
+    const flat = new Float32Array(tensors.reduce((s, t) => s + t.size, 0));
+    let offset = 0;
+    for (const t of tensors) {
+      flat.set(t.dataSync() as Float32Array, offset);
+      offset += t.size;
+    }
+    const mean = this.allreduceMean(flat);
+    offset = 0;
+    return tensors.map((t) => {
+      const out = tf.tensor(mean.subarray(offset, offset + t.size), t.shape, 'float32');
+      offset += t.size;
+      return out;
+    });
   }
 
   allgather(values: Float32Array): Float32Array {

@@ -47,6 +47,7 @@ export interface NativeAddon {
   distStoreSet(key: string, value: string): void;
   distStoreGet(key: string): string;
   distAllreduce(values: F32, length: number, average: boolean): F32;
+  distAllreduceMany(arrays: F32[], average: boolean): F32;
   distAllgather(values: F32, length: number): F32;
   distBroadcast(values: F32, length: number, root: number): F32;
   distBarrier(): void;

@@ -51,6 +51,21 @@ export class NativeBackend extends MathBackendCPU {
     return whole && this.lent.get(values.buffer) === 1 ? values : undefined;
   }
 
+  /**
+   * New tensors viewing consecutive pieces of `values`, an array the addon lent (one buffer for
+   * all: it is freed when the last of them is disposed).
+   */
+  outputViews(values: Float32Array, shapes: readonly number[][]): TensorInfo[] {
+    if (values.length > 0) this.lent.set(values.buffer, 0);
+    let offset = 0;
+    return shapes.map((shape) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const view = values.subarray(offset, offset + size);
+      offset += size;
+      return this.makeTensorInfo(shape, 'float32', view);
+    });
+  }
+
   /** Number of lent buffers still alive (a leak check for tests). */
   lentBuffers(): number {
     return this.lent.size;
