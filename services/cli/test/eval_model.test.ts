@@ -151,6 +151,16 @@ test('the folder import-teacher wrote (or its teacher.json) evaluates with the a
   assert.match(bad.stderr, /--width 0\.25 contradicts .*teacher\.json: the teacher manifest says width 0\.0625/);
 });
 
+test('import-teacher takes a disco run (a MoCo-v2 run trained to be a teacher): its student with its head, architecture from the checkpoint', async () => {
+  const out = join(dir, 'teacher-from-run');
+  const imported = await disco('import-teacher', runDir, '--out', out);
+  assert.equal(imported.code, 0, imported.stderr);
+  const manifest = JSON.parse(readFileSync(join(out, 'teacher.json'), 'utf8')) as { arch: string; width: number; headHidden: number; embedDim: number; source: string };
+  assert.deepEqual([manifest.arch, manifest.width, manifest.headHidden, manifest.embedDim, manifest.source], ['resnet18-cifar', 0.0625, 16, 8, 'disco-checkpoint']);
+  const [asTeacher, asRun] = await Promise.all([evaluate('--model', out), evaluate('--model', runDir)]);
+  assert.equal(json(asTeacher).knn.top1, json(asRun).knn.top1, "the teacher's backbone is the run's final student");
+});
+
 test('disco train takes the imported teacher by its folder: architecture, width, head and embedding size from teacher.json', async () => {
   const config = join(dir, 'with-teacher.json');
   const loopback = { host: '127.0.0.1', port: 0, metricsPort: 0 };

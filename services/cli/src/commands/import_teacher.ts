@@ -3,20 +3,69 @@
  * torchvision, SwAV backbone), safetensors or tfjs checkpoint strictly, and writes a disco
  * teacher: `<dir>/teacher.safetensors` (names `backbone.*` + `fc.*`, PyTorch layouts) and
  * `<dir>/teacher.json` (architecture, width, head shape, what was dropped and why).
+ * A disco trainer checkpoint or run directory (e.g. a MoCo-v2 run of `disco train` meant as a
+ * teacher) imports its student encoder with its head; architecture and width come from it.
  */
 import { parseArgs } from 'node:util';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@disco/tensor';
-import { MODEL_NAMES, TEACHER_MANIFEST, exportModule, importCheckpoint, type SourceFormat, type TeacherManifest } from '@disco/models';
+import { MODEL_NAMES, TEACHER_MANIFEST, exportModule, importCheckpoint, withWeights, type SourceFormat, type TeacherManifest } from '@disco/models';
+import { checkpointArchitecture, isRunDir, newestValidCheckpoint, readCheckpoint, readCheckpointEncoder, runWeights } from '@disco/trainer-service';
 import { UsageError, type Command } from '../command.ts';
 
 const SOURCES: readonly SourceFormat[] = ['moco-v2', 'torchvision', 'swav', 'disco'];
 
+/** The trainer checkpoint `path` names (a checkpoint file, or a run directory's newest valid one), if it is one. */
+function discoCheckpoint(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  if (statSync(path).isDirectory()) {
+    if (!isRunDir(path)) return undefined;
+    const run = runWeights(path);
+    const { newest } = newestValidCheckpoint(join(path, 'checkpoints'));
+    return newest?.path ?? (run.kind === "checkpoint" ? run.path : undefined);
+  }
+  return withWeights(path, (file) => file.metadata['disco.checkpoint'] !== undefined) ? path : undefined;
+}
+
+/** A disco run's student encoder (backbone + head) as a teacher folder. */
+async function importRun(checkpoint: string, outDir: string | undefined, json: boolean): Promise<number> {
+  if (!outDir) throw new UsageError('--out is required');
+  const loaded = await readCheckpointEncoder(checkpoint, 'student');
+  const encoder = loaded.module;
+  try {
+    const { model, width } = checkpointArchitecture(readCheckpoint(checkpoint));
+    const out = resolve(outDir);
+    mkdirSync(out, { recursive: true });
+    const weights = join(out, 'teacher.safetensors');
+    await exportModule(encoder, weights, 'safetensors', { arch: model, width: String(width), importedFrom: checkpoint });
+    const manifest: TeacherManifest = {
+      arch: model,
+      width,
+      featureDim: encoder.backbone.featureDim,
+      headHidden: encoder.fc.config.hidden,
+      embedDim: encoder.embeddingDim,
+      weights: 'teacher.safetensors',
+      importedFrom: checkpoint,
+      source: 'disco-checkpoint',
+      dropped: [],
+      checkpointMetadata: { run: loaded.run, mode: loaded.mode, globalStep: String(loaded.position.globalStep) },
+    };
+    const tmp = join(out, `.${TEACHER_MANIFEST}.${process.pid}`);
+    writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
+    renameSync(tmp, join(out, TEACHER_MANIFEST));
+    if (json) process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
+    else process.stdout.write(`imported the student of run '${loaded.run}' (${model} ×${width}, mode ${loaded.mode}, ${loaded.position.globalStep} steps) from ${checkpoint}: head ${manifest.featureDim}→${manifest.headHidden}→${manifest.embedDim}\nwrote ${weights} and ${join(out, TEACHER_MANIFEST)}\n`);
+    return 0;
+  } finally {
+    encoder.dispose();
+  }
+}
+
 export const importTeacherCommand: Command = {
   name: 'import-teacher',
   summary: 'convert a PyTorch MoCo-v2/torchvision/SwAV checkpoint into a disco teacher',
-  usage: `disco import-teacher <checkpoint> --arch <${MODEL_NAMES.join('|')}> --out <dir> [--width <multiplier>] [--source <${SOURCES.join('|')}>] [--json]`,
+  usage: `disco import-teacher <checkpoint | disco run dir> --arch <${MODEL_NAMES.join('|')}> --out <dir> [--width <multiplier>] [--source <${SOURCES.join('|')}>] [--json]`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -30,6 +79,8 @@ export const importTeacherCommand: Command = {
       },
     });
     if (positionals.length !== 1) throw new UsageError(`expected one checkpoint path, got ${positionals.length}`);
+    const fromRun = discoCheckpoint(resolve(positionals[0]));
+    if (fromRun) return importRun(fromRun, values.out, values.json ?? false);
     if (!values.arch) throw new UsageError('--arch is required');
     if (!values.out) throw new UsageError('--out is required');
     const width = Number(values.width);
