@@ -18,7 +18,7 @@ export interface RunSpec {
 }
 
 export interface Budget {
-  name: 'small' | 'full';
+  name: 'small' | 'full' | 'paper';
   /** `disco train --config` file (relative to the repository root). */
   config: string;
   /** Labelled images for the kNN bank and the linear probe: the first N of Fashion-MNIST `train`. */
@@ -63,6 +63,34 @@ export const BUDGETS: Readonly<Record<Budget['name'], Budget>> = {
     linearEpochs: 30,
     headHidden: 512,
     runs: runsFor(512, [128, 512, 2048], [1, 2, 3, 4]),
+  },
+  /**
+   * The reference's hyper-parameters on all of Fashion-MNIST (60,000 images, 32 px): lr 0.03 per
+   * 256 images, m 0.999, T 0.2, head 2,048, λ 32 on batchmean, BatchNorm over 32 images as the
+   * reference's per-GPU batches (studentBnBatch, ghost batches), MoCo-v2's blur σ scaled to the
+   * view; the teacher is the MoCo-v2 ResNet-18 ×0.375 disco trained (services/cli/assets/teacher).
+   * Batch 64 for 5 epochs = 4,685 steps per run. Three paired seeds of MoCo-v2 and DisCo; one
+   * seed each of mse-only, SEED and DisCo with head 128.
+   */
+  paper: {
+    name: 'paper',
+    config: 'test/repro/paper.json',
+    evalTrainImages: 60000,
+    evalTestImages: 10000,
+    evalSize: 32,
+    linearEpochs: 100,
+    headHidden: 2048,
+    runs: [
+      { name: 'mocov2', mode: 'mocov2', phase: 'main' },
+      { name: 'disco', mode: 'disco', phase: 'main' },
+      ...[1, 2].flatMap((seed): RunSpec[] => [
+        { name: `mocov2-s${seed}`, mode: 'mocov2', seed, phase: 'seeds' },
+        { name: `disco-s${seed}`, mode: 'disco', seed, phase: 'seeds' },
+      ]),
+      { name: 'mse-only', mode: 'mse-only', phase: 'baselines' },
+      { name: 'seed', mode: 'seed', phase: 'baselines' },
+      { name: 'disco-h128', mode: 'disco', headHidden: 128, phase: 'ablation' },
+    ],
   },
   full: {
     name: 'full',

@@ -1,5 +1,5 @@
 /**
- * `npm run repro [-- --budget small|full] [--phases main,baselines,ablation,seeds,epochs] [--report-only]`
+ * `npm run repro [-- --budget small|full|paper] [--phases main,baselines,ablation,seeds,epochs] [--report-only] [--plan]`
  *
  * The paper's claim in miniature on Fashion-MNIST: the same small student trained with
  * MoCo-v2, DisCo (from the bundled teacher), MSE-only and SEED, plus DisCo's head-width
@@ -9,8 +9,11 @@
  * each rewrites `docs/repro/results.json`, the plots and `docs/reproduction.md`, so the main
  * comparison is reported as soon as it exists. Finished runs and evaluations are cached under
  * `runs/repro/<budget>/`: run the command again to resume or to redo only what is missing.
+ * What `docs/repro/results.json` (committed) already holds for this budget is not trained or
+ * evaluated again, so a stage resumes from the repository alone, never from checkpoints in git.
+ * `--plan` times 20 steps of each kind of run and prints the whole plan's estimated wall time.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     budget: { type: 'string', default: 'small' },
     phases: { type: 'string', default: PHASES.join(',') },
     'report-only': { type: 'boolean', default: false },
+    plan: { type: 'boolean', default: false },
   },
 });
 if (!Object.hasOwn(BUDGETS, values.budget)) throw new Error(`--budget '${values.budget}': choose one of ${Object.keys(BUDGETS).join(', ')}`);
@@ -89,7 +93,23 @@ function trainWall(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** The committed results of this budget (docs/repro/results.json), if any. */
+function committed(): Results | undefined {
+  const r = loadResults(RESULTS);
+  return r && r.budget === budget.name ? r : undefined;
+}
+
+/** A run whose final evaluation is committed: its entry (it is not trained again). */
+function committedRun(name: string): RunEntry | undefined {
+  const run = committed()?.runs[name];
+  return run && run.status === 'done' && run.eval ? run : undefined;
+}
+
 async function train(spec: RunSpec): Promise<void> {
+  if (summaryOf(spec.name)?.state !== 'DONE' && committedRun(spec.name)) {
+    log(`train ${spec.name}: its result is committed in ${RESULTS}; not trained again`);
+    return;
+  }
   for (let attempt = 1; attempt <= 2 && summaryOf(spec.name)?.state !== 'DONE'; attempt++) {
     log(`train ${spec.name} (mode ${spec.mode}, head ${headOf(spec)}), attempt ${attempt}: ${commandLine(trainArgs(spec))}`);
     const res = await runDisco(trainArgs(spec), join(LOGS, `train-${spec.name}.log`));
@@ -113,9 +133,26 @@ interface EvalTarget {
   knnOnly?: boolean;
 }
 
+/** An evaluation the committed results hold (a reference, a run's final or per-epoch kNN). */
+function committedEval(name: string): EvalEntry | undefined {
+  const r = committed();
+  if (!r) return undefined;
+  const at = /^(.*)@epoch(\d+)$/.exec(name);
+  if (at) {
+    const k = r.runs[at[1]]?.knnByEpoch.find((e) => e.epoch === Number(at[2]));
+    return k ? ({ name, knn: { top1: k.top1, top5: k.top5 }, linear: null } as unknown as EvalEntry) : undefined;
+  }
+  return r.references[name] ?? r.runs[name]?.eval ?? undefined;
+}
+
 async function evaluate(t: EvalTarget): Promise<EvalEntry | null> {
   const cache = join(EVALS, `${t.name}.json`);
   if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as EvalEntry;
+  const kept = committedEval(t.name);
+  if (kept) {
+    writeFileSync(cache, JSON.stringify(kept, null, 2));
+    return kept;
+  }
   const data = evalData();
   const size = t.size ?? budget.evalSize;
   const args = ['eval', ...t.weights, '--arch', t.arch, '--width', String(t.width), '--train', data, '--test', data, '--size', String(size), ...(t.knnOnly ? ['--no-linear'] : ['--linear-epochs', String(budget.linearEpochs)]), '--json'];
@@ -149,8 +186,12 @@ async function evaluate(t: EvalTarget): Promise<EvalEntry | null> {
 const studentTarget = (name: string, weights: string, knnOnly = false): EvalTarget => ({ name, weights: [weights], arch: student.model, width: student.width, knnOnly });
 
 function teacherOf(): { checkpoint: string; model: string; width: number } {
-  const cfg = JSON.parse(readFileSync(join(runDir('disco'), 'config.json'), 'utf8')) as { teacher: { checkpoint: string; model: string; width: number } };
-  return cfg.teacher;
+  const resolved = join(runDir('disco'), 'config.json');
+  if (existsSync(resolved)) return (JSON.parse(readFileSync(resolved, 'utf8')) as { teacher: { checkpoint: string; model: string; width: number } }).teacher;
+  // Not trained here (its result is committed): the config file's teacher, its shape from the teacher's manifest.
+  const checkpoint = (JSON.parse(readFileSync(budget.config, 'utf8')) as { teacher: { checkpoint: string } }).teacher.checkpoint;
+  const manifest = JSON.parse(readFileSync(join(checkpoint, 'teacher.json'), 'utf8')) as { arch: string; width: number };
+  return { checkpoint, model: manifest.arch, width: manifest.width };
 }
 
 async function evalInit(seed: number): Promise<void> {
@@ -215,6 +256,7 @@ function cached(name: string): EvalEntry | null {
 function collectRun(spec: RunSpec): RunEntry | null {
   const summary = summaryOf(spec.name);
   const logFile = join(LOGS, `train-${spec.name}.log`);
+  if (summary?.state !== 'DONE' && committedRun(spec.name)) return committedRun(spec.name)!;
   if (!summary && !existsSync(logFile)) return null;
   const done = summary?.state === 'DONE';
   const record = join(runDir(spec.name), 'record.jsonl');
@@ -325,9 +367,54 @@ async function runPhase(phase: Phase): Promise<void> {
   }
 }
 
+// ---------- the plan ----------
+
+/**
+ * Times 20 steps of each kind of run (mode and head) exactly as the budget trains it, and one
+ * evaluation, then prints each phase's and the whole plan's estimated wall time.
+ */
+async function plan(): Promise<void> {
+  const cfg = JSON.parse(readFileSync(budget.config, 'utf8')) as { trainer: { batchSize: number; epochs: number; limitImages: number } };
+  const images = cfg.trainer.limitImages || 60000;
+  const stepsPerRun = cfg.trainer.epochs * Math.floor(images / cfg.trainer.batchSize);
+  const kinds = new Map<string, RunSpec>();
+  for (const r of budget.runs) kinds.set(`${r.mode}/h${headOf(r)}`, r);
+  const secondsPerStep = new Map<string, number>();
+  for (const [kind, spec] of kinds) {
+    const dir = join(ROOT, 'plan', kind.replace('/', '-'));
+    const args = [...trainArgs(spec).filter((_, i, a) => !['--trainer.run', '--trainer.run-dir'].includes(a[i]) && !['--trainer.run', '--trainer.run-dir'].includes(a[i - 1])),
+      '--trainer.run', `plan-${kind.replace('/', '-')}`, '--trainer.run-dir', dir, '--trainer.limit-images', String(22 * cfg.trainer.batchSize), '--trainer.epochs', '1', '--trainer.knn-every', '0', '--trainer.resume', 'false'];
+    rmSync(dir, { recursive: true, force: true });
+    const res = await runDisco(args, join(LOGS, `plan-${kind.replace('/', '-')}.log`));
+    const record = existsSync(join(dir, 'record.jsonl')) ? readFileSync(join(dir, 'record.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { computeSeconds: number; dataWaitSeconds: number }) : [];
+    if (res.code !== 0 || record.length < 5) throw new Error(`plan: timing ${kind} failed (exit ${res.code}; see ${LOGS})`);
+    const per = record.slice(2).map((r) => r.computeSeconds + r.dataWaitSeconds).sort((a, b) => a - b);
+    secondsPerStep.set(kind, per[Math.floor(per.length / 2)]);
+    log(`plan: ${kind}: ${per[Math.floor(per.length / 2)].toFixed(3)} s/step over ${per.length} steps (median; start-up ${(res.wallSeconds - per.reduce((a, b) => a + b, 0)).toFixed(0)} s)`);
+  }
+  const e0 = Date.now();
+  await evalInit(student.seed);
+  const evalSeconds = cached(initName(student.seed))?.wallSeconds ?? (Date.now() - e0) / 1000;
+  const lines: string[] = [];
+  let total = 0;
+  for (const phase of PHASES) {
+    const specs = budget.runs.filter((r) => r.phase === phase);
+    const train = specs.reduce((sum, r) => sum + stepsPerRun * secondsPerStep.get(`${r.mode}/h${headOf(r)}`)!, 0);
+    const evals = phase === 'epochs' ? budget.runs.filter((r) => seedOf(r) <= student.seed + 1).length * (cfg.trainer.epochs - 1) * 0.5 : specs.length + 1;
+    const seconds = train + evals * evalSeconds;
+    total += seconds;
+    lines.push(`  ${phase.padEnd(10)} ${specs.map((r) => r.name).join(', ') || '(per-epoch kNN, collapse diagnostics)'}: ${(seconds / 3600).toFixed(2)} h`);
+  }
+  const out = [`plan for budget ${budget.name}: ${budget.runs.length} runs of ${stepsPerRun} steps (${cfg.trainer.epochs} epochs of ${images} images, batch ${cfg.trainer.batchSize}); an evaluation ${evalSeconds.toFixed(0)} s`, ...lines, `  total ≈ ${(total / 3600).toFixed(1)} h on this machine (load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')})`];
+  for (const l of out) log(l);
+  writeFileSync(join(ROOT, 'plan.json'), JSON.stringify({ budget: budget.name, secondsPerStep: Object.fromEntries(secondsPerStep), stepsPerRun, evalSeconds, totalHours: total / 3600, date: new Date().toISOString() }, null, 2));
+}
+
 let previous = loadResults(RESULTS);
 if (previous && previous.budget !== budget.name) previous = undefined;
-if (values['report-only']) {
+if (values.plan) {
+  await plan();
+} else if (values['report-only']) {
   await publish(previous);
 } else {
   log(`repro, budget ${budget.name}: phases ${phases.join(', ')}; config ${budget.config}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);

@@ -18,10 +18,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isWasmBackend, type WasmBackend } from './kernels/wasm_backend.ts';
 
-/** emscripten's heap maximum in tfjs-backend-wasm 4.22 (`getHeapMax()`: 4 GiB − 64 KiB). */
-export const WASM_HEAP_LIMIT_BYTES = 4_294_901_760;
-
-/** Where the guard stops the heap growing: 3.75 GiB, 256 MiB short of the 32-bit wrap. */
+/**
+ * Where the guard stops the heap growing: 3.75 GiB, 256 MiB short of the 32-bit wrap (emscripten's
+ * own maximum in tfjs-backend-wasm 4.22 is `getHeapMax()` = 4 GiB − 64 KiB).
+ */
 export const WASM_HEAP_CAP_BYTES = 3.75 * 2 ** 30;
 
 /** Headroom kept free for the C++ side's own allocations (default of `guardWasmHeap`). */

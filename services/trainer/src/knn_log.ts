@@ -71,17 +71,3 @@ export class KnnLog {
     }
   }
 }
-
-/** Every line of a run's `knn.jsonl` (empty when the kNN never ran). */
-export function readKnnLog(text: string): KnnLine[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as KnnLine];
-      } catch {
-        return []; // a torn last line from a crash
-      }
-    });
-}

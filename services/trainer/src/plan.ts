@@ -36,8 +36,6 @@ export class PlanError extends Error {
   override name = 'PlanError';
 }
 
-export const PLAN_RNG = 'fisher-yates(mulberry32(mix(seed, epoch)))';
-
 /** The image order of epoch `epoch`: a permutation of 0…n−1 (Fisher–Yates). */
 export function epochPermutation(seed: number, epoch: number, n: number): Uint32Array {
   const rng = new InitRng(mixSeed([seed, epoch, 0x504c414e], 0x243f6a88)); // 'PLAN'

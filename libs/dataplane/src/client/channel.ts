@@ -40,20 +40,3 @@ export function serverOptions(tuning: ChannelTuning = {}): grpc.ServerOptions {
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   };
 }
-
-/** A Date `ms` from now, for `{deadline}`. */
-export function deadlineIn(ms: number): Date {
-  return new Date(Date.now() + ms);
-}
-
-/**
- * Options for a call: always a deadline; with `parent` (the server call being handled), the
- * downstream call inherits its cancellation and is cut to its deadline (`{parent: call}`).
- */
-export function callOptions(timeoutMs: number, parent?: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): grpc.CallOptions {
-  const deadline = deadlineIn(timeoutMs);
-  if (!parent) return { deadline };
-  const parentDeadline = parent.getDeadline();
-  const capped = parentDeadline instanceof Date && parentDeadline < deadline ? parentDeadline : deadline;
-  return { deadline: capped, parent, propagate_flags: grpc.propagate.DEFAULTS };
-}

@@ -36,7 +36,3 @@ export function writeMessage(stream: Writable, message: unknown): Promise<void> 
   });
 }
 
-/** Writes every message in order with backpressure. */
-export async function writeAll(stream: Writable, messages: Iterable<unknown>): Promise<void> {
-  for (const m of messages) await writeMessage(stream, m);
-}
