@@ -35,10 +35,26 @@ for (const [name, cmd, args] of steps) {
 
 let passed = 0;
 let failed = 0;
+/** Each failing test's name, project and first error line, repeated at the end (CI shows the tail). */
+const failures = [];
+let project = '';
+let pendingFailure;
 const extra = process.argv.slice(2);
 const code = await run('npx', ['--no-install', 'nx', 'run-many', '-t', 'test', '--output-style=static', '--parallel=1', ...extra], (line) => {
-  const m = /^# (pass|fail) (\d+)\s*$/.exec(line.trim());
+  const text = line.trim();
+  const target = /^> nx run ([\w.-]+):test/.exec(text);
+  if (target) project = target[1];
+  const m = /^# (pass|fail) (\d+)$/.exec(text);
   if (m) (m[1] === 'pass' ? (passed += Number(m[2])) : (failed += Number(m[2])));
+  const notOk = /^not ok \d+ - (.*)$/.exec(text);
+  if (notOk) failures.push((pendingFailure = { project, name: notOk[1], error: '' }));
+  else if (pendingFailure && !pendingFailure.error && /^error: /.test(text)) pendingFailure.error = /^error: [|>]-?$/.test(text) ? '…' : text.slice(7, 400);
+  else if (pendingFailure?.error === '…' && text) pendingFailure.error = text.slice(0, 400);
+  else if (pendingFailure && /^(ok|not ok) \d+|^# Subtest/.test(text)) pendingFailure = undefined;
 });
+if (failures.length) {
+  console.log('\nfailed tests:');
+  for (const f of failures) console.log(`  ${f.project}: ${f.name}${f.error ? `\n      ${f.error}` : ''}`);
+}
 console.log(`\ntests: ${passed} passed, ${failed} failed`);
 process.exit(code !== 0 ? code : failed > 0 ? 1 : 0);

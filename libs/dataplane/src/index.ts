@@ -14,6 +14,7 @@ export * from './join/batch_assembly.ts';
 export * from './join/batch_join.ts';
 export * from './join/buffer_pool.ts';
 export * from './client/channel.ts';
+export * from './client/reflection_client.ts';
 export * from './client/streams.ts';
 export * from './client/replicas.ts';
 export * from './server/health.ts';

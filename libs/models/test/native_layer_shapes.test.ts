@@ -21,7 +21,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
@@ -163,7 +163,10 @@ function cpuReference(call: Call, seed: number): Float32Array[] {
     });
   }
   const out = run('cpu', call, seed);
-  writeFileSync(file, JSON.stringify(out.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'))));
+  // Written whole, then renamed: the engine matrix runs two of these processes side by side.
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, JSON.stringify(out.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'))));
+  renameSync(partial, file);
   return out;
 }
 

@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { discoConfigSchema, loadConfig } from '@disco/config';
-import { channelOptions, loadProtos, type AugmentClient, type BatchSpec, type ViewChunk__Output } from '@disco/dataplane';
+import { channelOptions, listServicesByReflection, loadProtos, type AugmentClient, type BatchSpec, type ViewChunk__Output } from '@disco/dataplane';
 import { start } from '../src/main.ts';
 import { writeIdxDataset } from './idx_fixture.ts';
 
@@ -64,6 +64,9 @@ test('bad specs fail with exact codes naming the field; good ones stream both vi
   assert.ok(images >= 6, `images counted: ${images}`); // 3 + 3, plus whatever the cancelled call got done
   assert.match(body, /^disco_augment_op_seconds_count\{service="augment",op="read"\} \d+$/m);
   assert.match(body, /grpc_server_handled_total\{[^}]*grpc_method="Augment"[^}]*grpc_code="FailedPrecondition"[^}]*\} 1/);
+  // Server reflection: grpcurl-style clients list the role's services without the .proto files.
+  const services = await listServicesByReflection(`127.0.0.1:${handle.port}`);
+  assert.ok(services.includes('disco.v1.Augment') && services.includes('grpc.health.v1.Health'), services.join(', '));
 });
 
 test('a messy ImageFolder (a symbolic-link loop, a dangling link, a stray text file) starts and serves; what was skipped is logged and on /metrics', async () => {

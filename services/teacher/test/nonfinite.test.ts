@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import * as tf from '@tensorflow/tfjs-core';
 import { discoConfigSchema, loadConfig } from '@disco/config';
-import { channelOptions, chunkViews, loadProtos, type EmbeddingChunk__Output, type TeacherClient, type ViewChunk } from '@disco/dataplane';
+import { channelOptions, chunkViews, listServicesByReflection, loadProtos, type EmbeddingChunk__Output, type TeacherClient, type ViewChunk } from '@disco/dataplane';
 import { start } from '../src/main.ts';
 import { NonFiniteEmbeddingError, checkFinite } from '../src/embed_handler.ts';
 
@@ -72,6 +72,7 @@ test('a teacher with a NaN weight refuses to send its embeddings (INTERNAL), cou
 
   const good = await embed(client, views());
   assert.equal(good.error, undefined);
+  assert.ok((await listServicesByReflection(`127.0.0.1:${handle.port}`)).includes('disco.v1.Teacher'), 'server reflection lists the Teacher service');
   assert.equal(good.chunks.length, 2);
 
   // Poison one bias of the projection head's last layer.

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadConfig } from '@disco/config';
-import { channelOptions, loadProtos, type HealthClient, type StatusReply__Output } from '@disco/dataplane';
+import { channelOptions, listServicesByReflection, loadProtos, type HealthClient, type StatusReply__Output } from '@disco/dataplane';
 import { start, readCheckpoint, readRecord, trainerConfigSchema } from '../src/main.ts';
 import { SyntheticWorker, coordinatorClient, deliver, deliveriesFor } from './synthetic_worker.ts';
 
@@ -73,6 +73,8 @@ test('trains every planned batch once, in order; Status, health, /metrics; dupli
   const served = await new Promise<string>((resolve, reject) => health.Check({ service: 'disco.v1.Coordinator' }, (err, r) => (err ? reject(err) : resolve(r!.status as string))));
   health.close();
   assert.equal(served, 'SERVING');
+  const listed = await listServicesByReflection(`127.0.0.1:${handle.port}`);
+  assert.ok(listed.includes('disco.v1.Coordinator') && listed.includes('grpc.reflection.v1.ServerReflection'), listed.join(', '));
 
   const worker = syntheticWorker({ port: handle.port, workerId: 'w1', datasetSize: DATASET, credits: 2, dim: 8 });
   await waitFor('2 trained steps', () => readRecord(join(handle.runDir, 'record.jsonl')).length >= 2);

@@ -32,12 +32,16 @@ export const LOADER_OPTIONS: Readonly<protoLoader.Options> = Object.freeze({
 export type DiscoProto = AugmentProtoGrpcType & TeacherProtoGrpcType & CoordinatorProtoGrpcType & HealthProtoGrpcType;
 
 let cached: DiscoProto | undefined;
+let definition: protoLoader.PackageDefinition | undefined;
+
+/** The loaded definitions themselves (server reflection serves them). */
+export function protoDefinition(): protoLoader.PackageDefinition {
+  definition ??= protoLoader.loadSync([...PROTO_FILES], { ...LOADER_OPTIONS });
+  return definition;
+}
 
 /** All of disco's services and messages, loaded once per process. */
 export function loadProtos(): DiscoProto {
-  if (!cached) {
-    const definition = protoLoader.loadSync([...PROTO_FILES], { ...LOADER_OPTIONS });
-    cached = grpc.loadPackageDefinition(definition) as unknown as DiscoProto;
-  }
+  cached ??= grpc.loadPackageDefinition(protoDefinition()) as unknown as DiscoProto;
   return cached;
 }

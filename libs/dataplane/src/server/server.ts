@@ -6,7 +6,9 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { serverOptions, type ChannelTuning } from '../client/channel.ts';
+import { ReflectionService } from '@grpc/reflection';
 import { HealthService } from './health.ts';
+import { protoDefinition } from '../proto/loader_options.ts';
 import { setServerConnectionWindow, setServerStreamWindow } from './flow_control.ts';
 
 /** HTTP/2 flow-control window of every role's server and client (bytes). */
@@ -40,6 +42,8 @@ export class RoleServer {
     setServerStreamWindow(this.server, FLOW_CONTROL_WINDOW);
     this.health = new HealthService(options.services);
     this.health.addTo(this.server);
+    // Server reflection (grpc-node's): grpcurl and grpcui list and call every service without the .proto files.
+    new ReflectionService(protoDefinition()).addToServer(this.server);
   }
 
   /** Binds and returns the port actually bound. */

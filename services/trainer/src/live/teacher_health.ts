@@ -23,6 +23,7 @@ interface HealthClient extends grpc.Client {
 export class TeacherHealth {
   private readonly clients = new Map<string, HealthClient>();
   private readonly entries = new Map<string, TeacherHealthEntry>();
+  private readonly inFlight = new Set<string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -35,24 +36,34 @@ export class TeacherHealth {
     this.checkAll();
   }
 
+  /** The replicas now known; one seen for the first time is checked at once, not at the next tick. */
   list(): TeacherHealthEntry[] {
-    return this.addresses().map((a) => this.entries.get(a) ?? { address: a, state: 'UNKNOWN', checkedAt: 0 });
+    return this.addresses().map((a) => {
+      const entry = this.entries.get(a);
+      if (entry) return entry;
+      if (!this.inFlight.has(a)) this.check(a);
+      return { address: a, state: 'UNKNOWN', checkedAt: 0 };
+    });
   }
 
   private checkAll(): void {
-    for (const address of new Set(this.addresses())) {
-      let client = this.clients.get(address);
-      if (!client) {
-        const Health = loadProtos().grpc.health.v1.Health as unknown as new (a: string, c: grpc.ChannelCredentials, o: object) => HealthClient;
-        client = new Health(address, this.security.credentials, { ...channelOptions(), ...this.security.options });
-        this.clients.set(address, client);
-      }
-      client.Check({ service: '' }, { deadline: Date.now() + 2000 }, (err, res) => {
-        this.entries.set(address, err
-          ? { address, state: 'UNREACHABLE', checkedAt: Date.now(), detail: err.details || err.message }
-          : { address, state: res?.status === 'SERVING' ? 'SERVING' : 'NOT_SERVING', checkedAt: Date.now() });
-      });
+    for (const address of new Set(this.addresses())) if (!this.inFlight.has(address)) this.check(address);
+  }
+
+  private check(address: string): void {
+    let client = this.clients.get(address);
+    if (!client) {
+      const Health = loadProtos().grpc.health.v1.Health as unknown as new (a: string, c: grpc.ChannelCredentials, o: object) => HealthClient;
+      client = new Health(address, this.security.credentials, { ...channelOptions(), ...this.security.options });
+      this.clients.set(address, client);
     }
+    this.inFlight.add(address);
+    client.Check({ service: '' }, { deadline: Date.now() + 2000 }, (err, res) => {
+      this.inFlight.delete(address);
+      this.entries.set(address, err
+        ? { address, state: 'UNREACHABLE', checkedAt: Date.now(), detail: err.details || err.message }
+        : { address, state: res?.status === 'SERVING' ? 'SERVING' : 'NOT_SERVING', checkedAt: Date.now() });
+    });
   }
 
   close(): void {
