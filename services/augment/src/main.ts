@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, describeConfig, discoConfigSchema, loadConfig, type DiscoConfig } from '@disco/config';
-import { createRegistry, grpcServerMetrics, startMetricsServer } from '@disco/metrics';
+import { createRegistry, createRoleLog, grpcServerMetrics, startMetricsServer, type Log } from '@disco/metrics';
 import {
   ReplicaPool,
   RoleServer,
@@ -19,6 +19,7 @@ import {
   loadProtos,
   serverSecurity,
   wireLimitsFor,
+  writeListeningLine,
   type CoordinatorClient,
   type TeacherClient,
 } from '@disco/dataplane';
@@ -43,7 +44,7 @@ export interface AugmentHandle {
   close(): Promise<void>;
 }
 
-export async function start(config: Readonly<DiscoConfig>, log: (line: string) => void = (l) => process.stderr.write(`augment: ${l}\n`)): Promise<AugmentHandle> {
+export async function start(config: Readonly<DiscoConfig>, log: Log = createRoleLog({ role: 'augment', worker: config.augment.workerId || undefined })): Promise<AugmentHandle> {
   const { augment, dataplane, drain } = config;
   const tls = serverSecurity(config.tls);
   if (config.tls.enabled) log(`tls: ${tls.summary}`);
@@ -74,7 +75,10 @@ export async function start(config: Readonly<DiscoConfig>, log: (line: string) =
     const security = clientSecurity(config.tls);
     teachers = augment.teachers.length > 0 ? new ReplicaPool(proto.Teacher, augment.teachers, tuning, security) : undefined;
     const workerId = augment.workerId || `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    // The worker's lines carry its id (generated when the config names none) and, with several trainers, which one.
+    const workerLog: Log = (msg, fields) => log(msg, { worker: workerId, ...fields });
     for (const address of trainerAddresses) {
+      const trainerLog: Log = trainerAddresses.length > 1 ? (msg, fields) => workerLog(`[trainer ${address}] ${msg}`, { trainer: address, ...fields }) : workerLog;
       const coordinator = new proto.Coordinator(address, security.credentials, { ...channelOptions(tuning), ...security.options }) as CoordinatorClient;
       coordinators.push(coordinator);
       const deps = {
@@ -86,7 +90,7 @@ export async function start(config: Readonly<DiscoConfig>, log: (line: string) =
         attempts: dataplane.attempts,
         retryBackoffMs: dataplane.retryBackoffMs,
         metrics,
-        log,
+        log: trainerLog,
       };
       const worker = new LeaseLoop({
         client: coordinator,
@@ -96,7 +100,7 @@ export async function start(config: Readonly<DiscoConfig>, log: (line: string) =
         slots: augment.batchesInFlight,
         limits,
         retryBackoffMs: dataplane.retryBackoffMs,
-        log: trainerAddresses.length > 1 ? (l: string) => log(`[trainer ${address}] ${l}`) : log,
+        log: trainerLog,
         run: async (spec) => {
           metrics.inflight.inc();
           try {
@@ -143,11 +147,10 @@ async function cli(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig(discoConfigSchema, { argv });
-  const handle = await start(config);
-  process.stdout.write(
-    JSON.stringify({ event: 'listening', role: 'augment', port: handle.port, metricsPort: handle.metricsPort, datasetSize: handle.datasetSize, worker: handle.worker !== undefined }) + '\n',
-  );
-  exitOnSignal(handle.drain);
+  const log = createRoleLog({ role: 'augment', worker: config.augment.workerId || undefined });
+  const handle = await start(config, log);
+  writeListeningLine({ role: 'augment', port: handle.port, metricsPort: handle.metricsPort, datasetSize: handle.datasetSize, worker: handle.worker !== undefined });
+  exitOnSignal(handle.drain, log);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

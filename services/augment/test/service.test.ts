@@ -66,7 +66,7 @@ test('bad specs fail with exact codes naming the field; good ones stream both vi
   assert.match(body, /grpc_server_handled_total\{[^}]*grpc_method="Augment"[^}]*grpc_code="FailedPrecondition"[^}]*\} 1/);
   // Server reflection: grpcurl-style clients list the role's services without the .proto files.
   const services = await listServicesByReflection(`127.0.0.1:${handle.port}`);
-  assert.ok(services.includes('disco.v1.Augment') && services.includes('grpc.health.v1.Health'), services.join(', '));
+  assert.deepEqual(services.sort(), ['disco.v1.Augment', 'grpc.health.v1.Health'], 'the services this role serves, no other');
 });
 
 test('a messy ImageFolder (a symbolic-link loop, a dangling link, a stray text file) starts and serves; what was skipped is logged and on /metrics', async () => {

@@ -6,8 +6,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError, describeConfig, discoConfigSchema, loadConfig, type DiscoConfig } from '@disco/config';
-import { createRegistry, grpcServerMetrics, startMetricsServer } from '@disco/metrics';
-import { RoleServer, exitOnSignal, loadProtos, serverSecurity, wireLimitsFor, type TeacherHandlers } from '@disco/dataplane';
+import { createRegistry, createRoleLog, grpcServerMetrics, startMetricsServer, type Log } from '@disco/metrics';
+import { RoleServer, exitOnSignal, loadProtos, serverSecurity, wireLimitsFor, writeListeningLine, type TeacherHandlers } from '@disco/dataplane';
 import { loadTeacherModel, type TeacherModel } from './model.ts';
 import { chooseTeacherEngine, loadOnnxTeacherModel } from './onnx_model.ts';
 import { createTeacherMetrics } from './metrics.ts';
@@ -26,7 +26,7 @@ export interface TeacherHandle {
 /** Pixel bytes all Embed calls may hold together. */
 const MAX_PENDING_BYTES = 1024 * 1024 * 1024;
 
-export async function start(config: Readonly<DiscoConfig>, log: (line: string) => void = (l) => process.stderr.write(`teacher: ${l}\n`)): Promise<TeacherHandle> {
+export async function start(config: Readonly<DiscoConfig>, log: Log = createRoleLog({ role: 'teacher' })): Promise<TeacherHandle> {
   const { teacher, dataplane, drain } = config;
   const tls = serverSecurity(config.tls);
   if (config.tls.enabled) log(`tls: ${tls.summary}`);
@@ -78,9 +78,10 @@ async function cli(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig(discoConfigSchema, { argv });
-  const handle = await start(config);
-  process.stdout.write(JSON.stringify({ event: 'listening', role: 'teacher', port: handle.port, metricsPort: handle.metricsPort, model: config.teacher.model, backend: handle.model.backend }) + '\n');
-  exitOnSignal(handle.drain);
+  const log = createRoleLog({ role: 'teacher' });
+  const handle = await start(config, log);
+  writeListeningLine({ role: 'teacher', port: handle.port, metricsPort: handle.metricsPort, model: config.teacher.model, backend: handle.model.backend });
+  exitOnSignal(handle.drain, log);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -12,6 +12,7 @@ import type { PlanPosition } from './checkpoint/checkpoint_file.ts';
 import type { TrainEngine } from './engine/train_engine.ts';
 import type { TrainerMetrics } from './metrics.ts';
 import type { Progress } from './progress.ts';
+import type { Log } from '@disco/metrics';
 
 export interface KnnLine {
   epoch: number;
@@ -32,7 +33,7 @@ export class KnnLog {
     private readonly every: number,
     private readonly epochs: number,
     private readonly metrics: TrainerMetrics,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
     private readonly progress?: Progress,
   ) {}
 
@@ -66,7 +67,7 @@ export class KnnLog {
       );
       return line;
     } catch (err) {
-      this.log(`knn after epoch ${position.epoch} failed (training goes on): ${(err as Error).message}`);
+      this.log(`knn after epoch ${position.epoch} failed (training goes on): ${(err as Error).message}`, { level: 'warn', err });
       return undefined;
     }
   }

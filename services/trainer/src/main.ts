@@ -8,8 +8,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError, describeConfig, loadConfig } from '@disco/config';
-import { createRegistry, grpcServerMetrics, startMetricsServer } from '@disco/metrics';
-import { RoleServer, exitOnSignal, loadProtos, serverSecurity, type CoordinatorHandlers } from '@disco/dataplane';
+import { createRegistry, createRoleLog, grpcServerMetrics, startMetricsServer, type Log } from '@disco/metrics';
+import { RoleServer, exitOnSignal, loadProtos, serverSecurity, writeListeningLine, type CoordinatorHandlers } from '@disco/dataplane';
 import { trainerConfigSchema, type TrainerConfig } from './config.ts';
 import { createTrainerMetrics } from './metrics.ts';
 import { TrainingRun, type RunOutcome, type StopResult } from './run.ts';
@@ -39,7 +39,7 @@ export interface TrainerHandle {
   close(): Promise<void>;
 }
 
-export async function start(config: Readonly<TrainerConfig>, log: (line: string) => void = (l) => process.stderr.write(`trainer: ${l}\n`)): Promise<TrainerHandle> {
+export async function start(config: Readonly<TrainerConfig>, log: Log = createRoleLog({ role: 'trainer', run: config.trainer.run, rank: config.trainer.rank })): Promise<TrainerHandle> {
   const { trainer: t, dataplane, drain } = config;
   const tls = serverSecurity(config.tls);
   if (config.tls.enabled) log(`tls: ${tls.summary}`);
@@ -109,17 +109,15 @@ async function cli(argv: string[]): Promise<void> {
 }
 
 /** Runs the role as this process: listening line on stdout, exit when the run ends or on SIGTERM. */
-export async function serve(config: Readonly<TrainerConfig>): Promise<void> {
-  const handle = await start(config);
-  process.stdout.write(
-    JSON.stringify({ event: 'listening', role: 'trainer', port: handle.port, metricsPort: handle.metricsPort, runDir: handle.runDir, backend: handle.backend }) + '\n',
-  );
-  exitOnSignal(handle.drain);
+export async function serve(config: Readonly<TrainerConfig>, log: Log = createRoleLog({ role: 'trainer', run: config.trainer.run, rank: config.trainer.rank })): Promise<void> {
+  const handle = await start(config, log);
+  writeListeningLine({ role: 'trainer', port: handle.port, metricsPort: handle.metricsPort, runDir: handle.runDir, backend: handle.backend });
+  exitOnSignal(handle.drain, log);
   const outcome = await handle.finished;
   if (outcome.state === 'DONE' && !config.trainer.exitWhenDone) return;
   const linger = config.trainer.failLingerMs;
   if (outcome.state === 'FAILED' && linger > 0) {
-    process.stderr.write(`trainer: the run failed; /metrics stays up for ${linger / 1000} s so the failure is scraped, then exit 1 (trainer.fail-linger-ms)\n`);
+    log(`the run failed; /metrics stays up for ${linger / 1000} s so the failure is scraped, then exit 1 (trainer.fail-linger-ms)`, { level: 'error' });
     await Promise.race([new Promise((r) => setTimeout(r, linger)), new Promise((r) => process.once('SIGTERM', r))]);
   }
   await handle.drain();

@@ -9,6 +9,7 @@ import { trainingIdentity, type TrainerConfig } from './config.ts';
 import type { CheckpointStore } from './checkpoint/checkpoint_store.ts';
 import type { PlanPosition } from './checkpoint/checkpoint_file.ts';
 import type { PlanOptions } from './plan.ts';
+import type { Log } from '@disco/metrics';
 
 export class ResumeError extends Error {
   override name = 'ResumeError';
@@ -31,7 +32,7 @@ function differences(a: Record<string, unknown>, b: Record<string, unknown>, pre
   return out;
 }
 
-export async function resume(config: Readonly<TrainerConfig>, store: CheckpointStore, engine: TrainEngine, plan: PlanOptions, log: (line: string) => void): Promise<ResumePoint> {
+export async function resume(config: Readonly<TrainerConfig>, store: CheckpointStore, engine: TrainEngine, plan: PlanOptions, log: Log): Promise<ResumePoint> {
   const fresh: ResumePoint = { position: { epoch: 0, step: 0, globalStep: 0 } };
   if (!config.trainer.resume) {
     if (store.list().length > 0) {

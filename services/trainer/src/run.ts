@@ -23,6 +23,7 @@ import { TrainEngine } from './engine/train_engine.ts';
 import type { EngineInfo } from './engine/protocol.ts';
 import type { PlanPosition } from './checkpoint/checkpoint_file.ts';
 import { KnnLog } from './knn_log.ts';
+import type { Log } from '@disco/metrics';
 
 /** How the run ended; `export` is rank 0's (data-parallel replicas hold the same student). */
 export type RunOutcome = { state: 'DONE'; export?: ExportPaths } | { state: 'STOPPED' } | { state: 'FAILED'; error: Error };
@@ -40,7 +41,7 @@ export function runDirOf(config: Readonly<TrainerConfig>): string {
 }
 
 /** The dataset's length; what its listing skipped (link loops, unreadable folders…) is logged. */
-async function countDataset(path: string, log: (line: string) => void): Promise<number> {
+async function countDataset(path: string, log: Log): Promise<number> {
   const dataset = path === '' ? await openSampleDataset('train') : await openDataset(detectDataset(path));
   if (dataset.skipped && Object.keys(dataset.skipped).length) log(`dataset: ${dataset.description}`);
   return dataset.length;
@@ -61,7 +62,7 @@ export class TrainingRun {
     readonly plan: PlanOptions,
     readonly engine: TrainEngine,
     readonly engineInfo: EngineInfo,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
   ) {
     const { trainer: t, dataplane, algo } = config;
     this.runDir = runDirOf(config);
@@ -80,7 +81,7 @@ export class TrainingRun {
   }
 
   /** Builds the run and starts its engine thread; nothing is restored or trained until `run(metrics)`. */
-  static async create(config: Readonly<TrainerConfig>, log: (line: string) => void): Promise<TrainingRun> {
+  static async create(config: Readonly<TrainerConfig>, log: Log): Promise<TrainingRun> {
     const t = config.trainer;
     const datasetSize = t.datasetSize || (await countDataset(config.augment.dataset, log));
     const plan: PlanOptions = {
@@ -142,7 +143,7 @@ export class TrainingRun {
       const error = err instanceof Error ? err : new Error(String(err));
       progress.state = 'FAILED';
       progress.message = error.message;
-      this.log(`FAILED: ${error.message}`);
+      this.log(`FAILED: ${error.message}`, { level: 'error', err: error });
       this.summarise({ error: error.message });
       return { state: 'FAILED', error };
     }
@@ -214,7 +215,7 @@ export class TrainingRun {
         ...extra,
       });
     } catch (err) {
-      this.log(`could not write summary.json: ${(err as Error).message}`);
+      this.log(`could not write summary.json: ${(err as Error).message}`, { level: 'warn', err });
     }
   }
 

@@ -19,6 +19,7 @@ import type { Progress } from './progress.ts';
 import { checkJoinedBatch, toEngineBatch } from './batch_input.ts';
 import type { TrainEngine } from './engine/train_engine.ts';
 import type { KnnLog } from './knn_log.ts';
+import type { Log } from '@disco/metrics';
 
 export interface TrainLoopDeps {
   config: Readonly<TrainerConfig>;
@@ -33,7 +34,7 @@ export interface TrainLoopDeps {
   plan: PlanOptions;
   /** Teacher embeddings expected (every mode but mocov2). */
   withTeacher: boolean;
-  log: (line: string) => void;
+  log: Log;
 }
 
 export type LoopEnd = 'done' | 'stopped';

@@ -74,7 +74,7 @@ test('trains every planned batch once, in order; Status, health, /metrics; dupli
   health.close();
   assert.equal(served, 'SERVING');
   const listed = await listServicesByReflection(`127.0.0.1:${handle.port}`);
-  assert.ok(listed.includes('disco.v1.Coordinator') && listed.includes('grpc.reflection.v1.ServerReflection'), listed.join(', '));
+  assert.deepEqual([...listed].sort(), ['disco.v1.Coordinator', 'grpc.health.v1.Health'], 'the services this role serves, no other');
 
   const worker = syntheticWorker({ port: handle.port, workerId: 'w1', datasetSize: DATASET, credits: 2, dim: 8 });
   await waitFor('2 trained steps', () => readRecord(join(handle.runDir, 'record.jsonl')).length >= 2);

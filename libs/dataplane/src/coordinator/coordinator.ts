@@ -12,6 +12,7 @@ import { BufferPool } from '../join/buffer_pool.ts';
 import type { JoinedBatch } from '../join/batch_assembly.ts';
 import { LeaseSessions } from './lease_sessions.ts';
 import { makeDeliverHandler, type DeliverCounters } from './deliver_handler.ts';
+import type { Log } from '@disco/metrics';
 
 /** What the plan carries per batch; lease fields are filled in at hand-out. */
 export type PlanSpec = Omit<BatchSpec, 'id' | 'leaseId' | 'leaseDeadlineUnixMs'>;
@@ -29,7 +30,7 @@ export interface CoordinatorOptions {
   /** The run's embedding size: a delivery in another one is refused (FAILED_PRECONDITION) and its batch leased again. */
   embeddingDim?: number;
   now?: () => number;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 export class DataplaneCoordinator {

@@ -10,6 +10,7 @@ import { InvalidFieldError, PreconditionError } from '../codec/errors.ts';
 import { failStream } from '../status.ts';
 import type { LeaseWindow } from '../lease/lease_window.ts';
 import type { PlanSpec } from './coordinator.ts';
+import type { Log } from '@disco/metrics';
 
 type LeaseCall = grpc.ServerDuplexStream<LeaseRequest__Output, BatchSpec>;
 
@@ -33,7 +34,7 @@ export interface WorkerSession {
 export interface LeaseSessionOptions {
   datasetSize: number;
   now: () => number;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 const MAX_CREDITS = 1024;

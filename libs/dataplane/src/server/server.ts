@@ -42,8 +42,8 @@ export class RoleServer {
     setServerStreamWindow(this.server, FLOW_CONTROL_WINDOW);
     this.health = new HealthService(options.services);
     this.health.addTo(this.server);
-    // Server reflection (grpc-node's): grpcurl and grpcui list and call every service without the .proto files.
-    new ReflectionService(protoDefinition()).addToServer(this.server);
+    // Server reflection (grpc-node's): grpcurl and grpcui list and call this role's services without the .proto files.
+    new ReflectionService(protoDefinition(), { services: [...options.services, 'grpc.health.v1.Health'] }).addToServer(this.server);
   }
 
   /** Binds and returns the port actually bound. */

@@ -2,7 +2,9 @@
  * SIGTERM/SIGINT → graceful drain → exit 0 (exit 1 if the drain throws). A second signal
  * during the drain exits at once with 130/143.
  */
-export function exitOnSignal(drain: () => Promise<void>, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): void {
+import type { Log } from '@disco/metrics';
+
+export function exitOnSignal(drain: () => Promise<void>, log: Log = (l) => process.stderr.write(l + '\n')): void {
   let draining = false;
   const handler = (signal: NodeJS.Signals) => {
     if (draining) {
@@ -14,7 +16,7 @@ export function exitOnSignal(drain: () => Promise<void>, log: (line: string) => 
     drain().then(
       () => process.exit(0),
       (err: unknown) => {
-        log(`drain failed: ${err instanceof Error ? err.message : String(err)}`);
+        log(`drain failed: ${err instanceof Error ? err.message : String(err)}`, { level: 'error', err });
         process.exit(1);
       },
     );

@@ -17,6 +17,15 @@ export interface ListeningLine {
   [key: string]: unknown;
 }
 
+/**
+ * The listening line a role prints on stdout once it serves: the event its starter waits for,
+ * and a log record too (level, time, msg) so a pod's log stays all JSON.
+ */
+export function writeListeningLine(line: Omit<ListeningLine, 'event'>): void {
+  const record = { level: 'info', time: new Date().toISOString(), role: line.role, msg: `listening on port ${line.port} (metrics ${line.metricsPort})`, event: 'listening', ...line };
+  process.stdout.write(JSON.stringify(record) + '\n');
+}
+
 export interface SpawnedRole {
   child: ChildProcess;
   info: ListeningLine;

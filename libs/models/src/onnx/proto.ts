@@ -1,11 +1,10 @@
 /**
- * Encodes a ModelProto with protobufjs from the committed `onnx.proto` subset (field numbers
- * are ONNX's own). The schema is parsed once per process.
+ * Encodes a ModelProto with the official ONNX definitions (the `onnx-proto` package: onnx.proto
+ * compiled by protobufjs, IR version 8).
  */
-import { readFileSync } from 'node:fs';
-import protobuf from 'protobufjs';
+import onnxProto from 'onnx-proto';
 
-const PROTO_PATH = new URL('./onnx.proto', import.meta.url);
+const { ModelProto } = onnxProto.onnx;
 
 /** ONNX `TensorProto.DataType` values we write. */
 export const ONNX_DTYPE = { float32: 1, uint8: 2, int64: 7 } as const;
@@ -54,13 +53,6 @@ export interface ModelValue {
   outputs: ValueInfo[];
 }
 
-let modelType: protobuf.Type | undefined;
-
-function modelProto(): protobuf.Type {
-  modelType ??= protobuf.parse(readFileSync(PROTO_PATH, 'utf8'), { keepCase: false }).root.lookupType('onnx.ModelProto');
-  return modelType;
-}
-
 function valueInfo(v: ValueInfo) {
   const dim = v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
   return { name: v.name, type: { tensorType: { elemType: v.elemType, shape: { dim } } } };
@@ -68,8 +60,7 @@ function valueInfo(v: ValueInfo) {
 
 /** The serialized ModelProto. */
 export function encodeModel(m: ModelValue): Uint8Array {
-  const type = modelProto();
-  const message = type.fromObject({
+  const message = ModelProto.fromObject({
     irVersion: m.irVersion,
     producerName: 'disco',
     producerVersion: m.producerVersion,
@@ -83,11 +74,10 @@ export function encodeModel(m: ModelValue): Uint8Array {
       output: m.outputs.map(valueInfo),
     },
   });
-  return type.encode(message).finish();
+  return ModelProto.encode(message).finish();
 }
 
 /** Decodes a ModelProto (for tests and inspection): plain object with camelCase field names. */
 export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
-  const type = modelProto();
-  return type.toObject(type.decode(bytes), { longs: Number, enums: String, bytes: Array }) as Record<string, unknown>;
+  return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, enums: String, bytes: Array }) as Record<string, unknown>;
 }

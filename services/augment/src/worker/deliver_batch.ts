@@ -18,6 +18,7 @@ import {
 import type { BatchAugmenter } from '../batch_augmenter.ts';
 import { observeOp, type AugmentMetrics, type BatchOutcome } from '../metrics.ts';
 import { embedBatch } from './teacher_call.ts';
+import type { Log } from '@disco/metrics';
 
 export interface DeliverDeps {
   augmenter: BatchAugmenter;
@@ -29,7 +30,7 @@ export interface DeliverDeps {
   attempts: number;
   retryBackoffMs: number;
   metrics: AugmentMetrics;
-  log: (line: string) => void;
+  log: Log;
 }
 
 export async function deliverBatch(deps: DeliverDeps, spec: CheckedSpec): Promise<BatchOutcome> {
@@ -69,7 +70,7 @@ export async function deliverBatch(deps: DeliverDeps, spec: CheckedSpec): Promis
           retryBackoffMs: deps.retryBackoffMs,
           onRetry: (err, attempt) => {
             metrics.teacherRetries.inc();
-            deps.log(`batch ${spec.key}: teacher attempt ${attempt} failed (${grpc.status[err.code]}: ${err.details}); retrying on another replica`);
+            deps.log(`batch ${spec.key}: teacher attempt ${attempt} failed (${grpc.status[err.code]}: ${err.details}); retrying on another replica`, { level: 'warn', batch: spec.key, err });
           },
         },
         spec.key,

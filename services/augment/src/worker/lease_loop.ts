@@ -11,6 +11,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { checkBatchSpec, type BatchSpec__Output, type CheckedSpec, type CoordinatorClient, type LeaseRequest, type WireLimits } from '@disco/dataplane';
+import type { Log } from '@disco/metrics';
 
 export interface LeaseLoopOptions {
   client: CoordinatorClient;
@@ -23,7 +24,7 @@ export interface LeaseLoopOptions {
   limits: WireLimits;
   retryBackoffMs: number;
   run: (spec: CheckedSpec) => Promise<void>;
-  log: (line: string) => void;
+  log: Log;
 }
 
 export class LeaseLoop {
@@ -71,7 +72,7 @@ export class LeaseLoop {
     try {
       spec = checkBatchSpec(raw, this.options.limits, this.options.datasetSize);
     } catch (err) {
-      this.options.log(`refusing a spec from the trainer: ${(err as Error).message}`);
+      this.options.log(`refusing a spec from the trainer: ${(err as Error).message}`, { level: 'warn', err });
       this.grant(call, 1);
       return;
     }
@@ -79,7 +80,7 @@ export class LeaseLoop {
     this.options
       .run(spec)
       .catch((err: unknown) => {
-        this.options.log(`batch ${spec.key} failed, lease given back: ${(err as Error).message}`);
+        this.options.log(`batch ${spec.key} failed, lease given back: ${(err as Error).message}`, { level: 'warn', batch: spec.key, err });
         if (this.call && !this.call.writableEnded) this.call.write({ releaseLeaseId: spec.leaseId });
       })
       .finally(() => {

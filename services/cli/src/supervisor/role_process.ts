@@ -62,7 +62,11 @@ export class RoleProcess {
     mkdirSync(dirname(options.logFile), { recursive: true });
     this.log ??= createWriteStream(options.logFile, { flags: 'a' });
     this.stopRequested = false;
-    this.log.write(`--- ${new Date().toISOString()} starting ${options.name}\n`);
+    // The marker between starts of the role, in the log's own format.
+    const time = new Date().toISOString();
+    this.log.write(options.env.DISCO_LOG_FORMAT === 'json'
+      ? JSON.stringify({ level: 'info', time, role: options.role, msg: `--- starting ${options.name}`, supervisor: true }) + '\n'
+      : `--- ${time} starting ${options.name}\n`);
     this.spawned = await spawnRole({
       script: CLI_MAIN,
       args: ['serve', options.role, '--config', options.configFile, ...options.flags, ...extraFlags],

@@ -6,12 +6,13 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint_file.ts';
+import type { Log } from '@disco/metrics';
 
 const NAME = /^step-(\d{10})\.safetensors$/;
 
 export interface CheckpointStoreOptions {
   keep: number;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 export class CheckpointStore {
@@ -47,7 +48,7 @@ export class CheckpointStore {
       try {
         return { path, checkpoint: readCheckpoint(path) };
       } catch (err) {
-        this.options.log?.(`skipping ${(err as Error).message}`);
+        this.options.log?.(`skipping ${(err as Error).message}`, { level: 'warn', err });
       }
     }
     return undefined;

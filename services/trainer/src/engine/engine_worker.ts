@@ -10,6 +10,7 @@ import { DistributedError, ProcessGroup, describeJsKernels, distributedSupport, 
 import { createDiscoTrainer, usesTeacher, type DiscoTrainer } from '@disco/disco';
 import { createEncoder } from '@disco/models';
 import { OnlineKnn } from '@disco/eval';
+import { createRoleLog, type Log } from '@disco/metrics';
 import { algoConfig, type TrainerConfig } from '../config.ts';
 import { exportStudent } from '../final_export.ts';
 import { loadKnnSets } from './knn_sets.ts';
@@ -103,6 +104,7 @@ async function init(c: TrainerConfig, identity: Record<string, unknown>): Promis
  * kernel, so only those steps).
  */
 const PROFILE = process.env.DISCO_PROFILE === '1';
+let profileLog: Log | undefined;
 
 function profiledStep(trainer: DiscoTrainer, input: Parameters<DiscoTrainer['trainStep']>[0]): ReturnType<DiscoTrainer['trainStep']> {
   const step = trainer.step;
@@ -113,9 +115,10 @@ function profiledStep(trainer: DiscoTrainer, input: Parameters<DiscoTrainer['tra
   } finally {
     const profile = profiler.stop();
     const lines = describeJsKernels(profile, profile.wallMs);
-    process.stderr.write(
-      `trainer: profile of step ${step}: ${profile.wallMs.toFixed(0)} ms, ${profile.jsMs.toFixed(1)} ms in JavaScript kernels` +
-        (lines.length ? `:\n${lines.map((l) => `  ${l}`).join('\n')}\n` : '\n'),
+    profileLog ??= createRoleLog({ role: 'trainer' });
+    profileLog(
+      `profile of step ${step}: ${profile.wallMs.toFixed(0)} ms, ${profile.jsMs.toFixed(1)} ms in JavaScript kernels` + (lines.length ? `:\n${lines.map((l) => `  ${l}`).join('\n')}` : ''),
+      { step, wallMs: profile.wallMs, jsMs: profile.jsMs, jsKernels: lines },
     );
   }
 }

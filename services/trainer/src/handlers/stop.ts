@@ -5,13 +5,14 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import { requireAuthenticatedPeer, toServiceError, toWireBatchId, type StopReply, type StopRequest__Output } from '@disco/dataplane';
+import type { Log } from '@disco/metrics';
 
 export interface Stoppable {
   /** Resolves once the loop has stopped (and the checkpoint, if asked for, is written). */
   stop(options: { checkpoint: boolean; reason: string }): Promise<{ lastTrained?: { run: string; epoch: number; step: number }; checkpoint?: string }>;
 }
 
-export function makeStopHandler(target: Stoppable, tls: { readonly enabled: boolean }, log: (line: string) => void) {
+export function makeStopHandler(target: Stoppable, tls: { readonly enabled: boolean }, log: Log) {
   return (call: grpc.ServerUnaryCall<StopRequest__Output, StopReply>, callback: grpc.sendUnaryData<StopReply>): void => {
     let who: string;
     try {
