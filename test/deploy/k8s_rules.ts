@@ -1,5 +1,6 @@
 /**
- * disco's own rules for rendered manifests (STYLE rule 15), beyond what the API schemas say:
+ * disco's own rules for rendered manifests, beyond what the API schemas say (what a cluster
+ * would accept but an operator would regret):
  * every container has gRPC readiness and liveness probes on its declared gRPC port, CPU and
  * memory requests and limits, a non-root, read-only, unprivileged security context and a
  * writable /tmp; and the objects point at each other correctly (Services, PDBs, HPAs and

@@ -1,5 +1,5 @@
 /**
- * Config flows one way (STYLE rule 4): schema defaults → named layers (e.g. `disco train`'s
+ * Config flows one way, so every value has exactly one winning source: schema defaults → named layers (e.g. `disco train`'s
  * loopback settings, the demo preset) → JSON file → environment → flags → validated once →
  * deeply frozen; `loadConfigExplained` also says which source gave each value. The file is named by `--config <path>` or `DISCO_CONFIG`.
  * A flag is spelled in kebab case (`--trainer.run-dir`) or as the file's key path

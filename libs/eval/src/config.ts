@@ -1,6 +1,7 @@
 /**
  * Hyperparameters of the two frozen-feature protocols, documented once, with one frozen
- * defaults object each (STYLE rule 2). Paper symbols kept: `k`, `T`.
+ * defaults object each, so the CLI, the trainer's online kNN and the reproduction agree on
+ * them. Paper symbols kept: `k`, `T`.
  */
 import { EvalInputError } from './errors.ts';
 import { checkSeed } from './rng.ts';

@@ -1,8 +1,8 @@
 /**
  * The model zoo as one explicit list: name → family, feature size, full-size parameter count
  * and a factory. `createBackbone`/`createEncoder` are the only way services build models
- * (STYLE rule 7: models load through a factory; the classes stay exported for tests and
- * importers). Weights are set afterwards with `Module.loadState` (strict about names and
+ * (so a model named in a config or a checkpoint is built the same way everywhere; the classes
+ * stay exported for tests and importers). Weights are set afterwards with `Module.loadState` (strict about names and
  * shapes), e.g. by the checkpoint importers.
  *
  * `width` is a multiplier everywhere (1 = the published model): for ResNets the stem and first

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerWasmTrainingKernels } from './kernels/register_all.ts';
+import { registerWasmTrainingKernels } from './wasm/register.ts';
 import { registerGradients } from './gradients.ts';
 import { registerNativeBackend } from './native/register.ts';
 import { selfCheckNative } from './native/self_check.ts';

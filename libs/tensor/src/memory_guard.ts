@@ -16,7 +16,7 @@
  * `WasmMemoryError` before anything is written, so the process and the backend carry on.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { isWasmBackend, type WasmBackend } from './kernels/wasm_backend.ts';
+import { isWasmBackend, type WasmBackend } from './wasm/wasm_backend.ts';
 
 /**
  * Where the guard stops the heap growing: 3.75 GiB, 256 MiB short of the 32-bit wrap (emscripten's

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2DBackpropFilterConfig } from '../src/kernels/Conv2DBackpropFilter.ts';
-import { conv2DBackpropInputConfig } from '../src/kernels/Conv2DBackpropInput.ts';
+import { conv2DBackpropFilterConfig } from '../src/wasm/kernels/Conv2DBackpropFilter.ts';
+import { conv2DBackpropInputConfig } from '../src/wasm/kernels/Conv2DBackpropInput.ts';
 import { assertSameOnBoth, setupWasm, values, weightedSum } from './wasm_compare.ts';
 
 await setupWasm();

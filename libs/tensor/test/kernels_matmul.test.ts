@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMulConfig } from '../src/kernels/BatchMatMul.ts';
-import { fusedMatMulConfig } from '../src/kernels/_FusedMatMul.ts';
+import { batchMatMulConfig } from '../src/wasm/kernels/BatchMatMul.ts';
+import { fusedMatMulConfig } from '../src/wasm/kernels/_FusedMatMul.ts';
 import { assertSameOnBoth, setupWasm, values, weightedSum } from './wasm_compare.ts';
 
 await setupWasm();

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { maxPoolGradConfig } from '../src/kernels/MaxPoolGrad.ts';
+import { maxPoolGradConfig } from '../src/wasm/kernels/MaxPoolGrad.ts';
 import { assertSameOnBoth, setupWasm, values, weightedSum } from './wasm_compare.ts';
 
 await setupWasm();

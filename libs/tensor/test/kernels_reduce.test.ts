@@ -10,9 +10,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { meanConfig } from '../src/kernels/Mean.ts';
-import { sumConfig } from '../src/kernels/Sum.ts';
-import { planReduce } from '../src/kernels/heap_reduce.ts';
+import { meanConfig } from '../src/wasm/kernels/Mean.ts';
+import { sumConfig } from '../src/wasm/kernels/Sum.ts';
+import { planReduce } from '../src/wasm/kernels/heap_reduce.ts';
 import { relError, runOn, setupWasm, values } from './wasm_compare.ts';
 
 await setupWasm();

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { tileConfig, planTile } from '../src/kernels/Tile.ts';
+import { tileConfig, planTile } from '../src/wasm/kernels/Tile.ts';
 import { assertSameOnBoth, runOn, setupWasm, values, weightedSum } from './wasm_compare.ts';
 
 await setupWasm();

@@ -1,7 +1,7 @@
 /**
  * Accuracy of wasm reductions against float64 references and the cpu backend, on the sizes
  * training reduces over (BatchNorm: N·H·W values per channel). tfjs's stock wasm Sum and Mean
- * keep a float32 running total; disco's add in doubles (`src/kernels/heap_reduce.ts`). Each test
+ * keep a float32 running total; disco's add in doubles (`src/wasm/kernels/heap_reduce.ts`). Each test
  * also runs the stock kernel and asserts that it FAILS the same bound, so the bounds have teeth.
  *
  * Measured here (relative error): sum of 32,768 × 0.1 stock 2.6e-4, ours 0 (correctly rounded);

@@ -1,5 +1,5 @@
 /**
- * Conv2DBackpropFilter on wasm cuts the batch into chunks (`src/kernels/Conv2DBackpropFilter.ts`)
+ * Conv2DBackpropFilter on wasm cuts the batch into chunks (`src/wasm/kernels/Conv2DBackpropFilter.ts`)
  * so XNNPACK's float32 GEMM never adds more than ~max(1024, 4·OH·OW) products in one running
  * total. Checked here: ragged chunks give the cpu backend's gradient (tolerance TOL) over strides,
  * paddings and filter sizes; against a float64 reference on [64,32,32,8] 3×3 (65,536 products per
@@ -9,8 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { imagesPerChunk } from '../src/kernels/Conv2DBackpropFilter.ts';
-import { swapBatchAndChannels } from '../src/kernels/compose.ts';
+import { imagesPerChunk } from '../src/wasm/kernels/Conv2DBackpropFilter.ts';
+import { swapBatchAndChannels } from '../src/wasm/kernels/compose.ts';
 import { assertSameOnBoth, runOn, setupWasm, values, weightedSum } from './wasm_compare.ts';
 
 await setupWasm();

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { WASM_TRAINING_KERNELS } from '../src/kernels/register_all.ts';
+import { WASM_TRAINING_KERNELS } from '../src/wasm/register.ts';
 import { assertSameOnBoth, setupWasm, values, weightedSum } from './wasm_compare.ts';
 
 await setupWasm();

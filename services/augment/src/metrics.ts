@@ -1,4 +1,4 @@
-/** The augment role's metrics (STYLE rule 14): one home, `disco_augment_*`, base units. */
+/** The augment role's metrics, all defined here (`disco_augment_*`, base units) so the dashboard and alerts have one file to agree with. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { REJECT_REASONS, SKIPPED_ENTRIES, type Dataset, type RejectReason } from '@disco/augment';
 

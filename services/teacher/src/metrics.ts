@@ -1,4 +1,4 @@
-/** The teacher's metrics (STYLE rule 14): one home, `disco_teacher_*`, base units. */
+/** The teacher's metrics, all defined here (`disco_teacher_*`, base units) so the dashboard and alerts have one file to agree with. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -30,7 +30,7 @@ export function checkJoinedBatch(batch: JoinedBatch, want: BatchExpectations): v
   }
 }
 
-/** What crosses to the engine thread (a structured-clone copy of the views and embeddings). */
+/** What crosses to the engine thread: the views' and embeddings' buffers are transferred (moved, not copied) with the step request. */
 export function toEngineBatch(batch: JoinedBatch, withTeacher: boolean): EngineBatch {
   return {
     key: batch.key,

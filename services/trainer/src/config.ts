@@ -3,7 +3,8 @@
  * plan, student, checkpoints) and `algo` (MoCo-v2 / DisCo hyperparameters under the papers'
  * symbols, lower-cased so flags read `--algo.k 65536`, env `DISCO_ALGO_K`). Defaults are the
  * paper's; `disco train` lays its small demo preset under file, env and flags. The whole
- * config is saved inside every checkpoint (STYLE rule 4).
+ * config is saved inside every checkpoint, so a resumed run or an evaluation knows exactly how
+ * the weights were trained.
  */
 import { z } from 'zod';
 import { discoConfigSchema } from '@disco/config';

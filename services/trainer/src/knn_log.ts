@@ -1,5 +1,5 @@
 /**
- * The online kNN during training (issue #8): every `trainer.knnEvery` epochs and after the
+ * The online kNN during training (is the student learning, without a separate eval run): every `trainer.knnEvery` epochs and after the
  * last, the engine embeds its fixed labelled bank and queries with the student's backbone
  * (BatchNorm in eval mode: nothing in the training state changes) and classifies the queries.
  * Each result becomes a log line, the `disco_trainer_knn_accuracy_ratio` gauge and a line of

@@ -1,6 +1,7 @@
 /**
- * The trainer's metrics (STYLE rule 14): one home, `disco_trainer_*`, base units. The most
- * important series (DESIGN §4): step time split into data wait and compute, images/s, each loss
+ * The trainer's metrics, all defined here (`disco_trainer_*`, base units: seconds, bytes,
+ * ratios), so the dashboard and the alerts have one file to agree with. The series that say
+ * whether a run is healthy: step time split into data wait and compute, images/s, each loss
  * term, lr, queue fill, re-leased batches, duplicates dropped.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';

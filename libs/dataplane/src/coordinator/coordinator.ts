@@ -3,10 +3,10 @@
  * lease window and a batch join, and hands complete batches out in plan order. The trainer
  * service adds the plan, the training loop and `Status`/`Stop`.
  */
-import type { BatchSpec } from '../proto/types.ts';
 import { batchKey } from '../codec/batch_id.ts';
 import type { WireLimits } from '../codec/limits.ts';
 import { LeaseWindow, type PlannedBatch } from '../lease/lease_window.ts';
+import type { PlanSpec } from '../lease/plan_spec.ts';
 import { BatchJoin } from '../join/batch_join.ts';
 import { BufferPool } from '../join/buffer_pool.ts';
 import type { JoinedBatch } from '../join/batch_assembly.ts';
@@ -14,8 +14,7 @@ import { LeaseSessions } from './lease_sessions.ts';
 import { makeDeliverHandler, type DeliverCounters } from './deliver_handler.ts';
 import type { Log } from '@disco/metrics';
 
-/** What the plan carries per batch; lease fields are filled in at hand-out. */
-export type PlanSpec = Omit<BatchSpec, 'id' | 'leaseId' | 'leaseDeadlineUnixMs'>;
+export type { PlanSpec } from '../lease/plan_spec.ts';
 
 export interface CoordinatorOptions {
   window: number;
@@ -99,12 +98,12 @@ export class DataplaneCoordinator {
     }
   }
 
-  /** The trainer is done with `key`: the window slides and more leases go out. */
   /** The consumer is done with these view buffers (a taken batch's `views`, or their ArrayBuffers): reuse them. */
   recycle(buffers: readonly (ArrayBuffer | Uint8Array)[]): void {
     for (const b of buffers) this.pool.give(b);
   }
 
+  /** The trainer is done with `key`: the window slides and more leases go out. */
   consumed(key: string): void {
     this.window.consume(key);
     this.join.forget(key);

@@ -9,7 +9,7 @@ import type { BatchSpec, LeaseRequest__Output } from '../proto/types.ts';
 import { InvalidFieldError, PreconditionError } from '../codec/errors.ts';
 import { failStream } from '../status.ts';
 import type { LeaseWindow } from '../lease/lease_window.ts';
-import type { PlanSpec } from './coordinator.ts';
+import type { PlanSpec } from '../lease/plan_spec.ts';
 import type { Log } from '@disco/metrics';
 
 type LeaseCall = grpc.ServerDuplexStream<LeaseRequest__Output, BatchSpec>;

@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -12,40 +13,6 @@
 #include "js_tensor.h"
 
 namespace disco {
-napi_value conv2d(napi_env, napi_callback_info);
-napi_value conv2dBackpropInput(napi_env, napi_callback_info);
-napi_value conv2dBackpropFilter(napi_env, napi_callback_info);
-napi_value matmul(napi_env, napi_callback_info);
-napi_value binary(napi_env, napi_callback_info);
-napi_value unary(napi_env, napi_callback_info);
-napi_value elementwiseGrad(napi_env, napi_callback_info);
-napi_value reduce(napi_env, napi_callback_info);
-napi_value tile(napi_env, napi_callback_info);
-napi_value transpose(napi_env, napi_callback_info);
-napi_value batchNorm(napi_env, napi_callback_info);
-napi_value batchNormGrad(napi_env, napi_callback_info);
-napi_value batchNormTrain(napi_env, napi_callback_info);
-napi_value batchNormTrainGrad(napi_env, napi_callback_info);
-napi_value sgdMomentum(napi_env, napi_callback_info);
-napi_value maxPool(napi_env, napi_callback_info);
-napi_value maxPoolGrad(napi_env, napi_callback_info);
-napi_value avgPool(napi_env, napi_callback_info);
-napi_value avgPoolGrad(napi_env, napi_callback_info);
-napi_value queueCrossEntropy(napi_env, napi_callback_info);
-napi_value queueCrossEntropyGrad(napi_env, napi_callback_info);
-napi_value emaUpdate(napi_env, napi_callback_info);
-napi_value gather(napi_env, napi_callback_info);
-napi_value distInfo(napi_env, napi_callback_info);
-napi_value distInit(napi_env, napi_callback_info);
-napi_value distStoreSet(napi_env, napi_callback_info);
-napi_value distStoreGet(napi_env, napi_callback_info);
-napi_value distAllreduce(napi_env, napi_callback_info);
-napi_value distAllreduceMany(napi_env, napi_callback_info);
-napi_value distAllgather(napi_env, napi_callback_info);
-napi_value distBroadcast(napi_env, napi_callback_info);
-napi_value distBarrier(napi_env, napi_callback_info);
-napi_value distDestroy(napi_env, napi_callback_info);
-
 namespace {
 
 int threadsFromEnv() {
@@ -110,14 +77,14 @@ napi_value init(napi_env env, napi_value exports) {
     at::set_num_threads(threadsFromEnv());
     threadsSet = true;
   }
-  const napi_property_descriptor fns[] = {
-#define FN(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default_jsproperty, nullptr}  // like a CommonJS export: writable, enumerable
-      FN(conv2d), FN(conv2dBackpropInput), FN(conv2dBackpropFilter), FN(matmul), FN(binary),
-      FN(unary), FN(elementwiseGrad), FN(reduce), FN(tile), FN(transpose), FN(batchNorm), FN(batchNormGrad), FN(batchNormTrain), FN(batchNormTrainGrad), FN(sgdMomentum),
-      FN(maxPool), FN(maxPoolGrad), FN(avgPool), FN(avgPoolGrad), FN(queueCrossEntropy), FN(queueCrossEntropyGrad), FN(emaUpdate), FN(gather), FN(distInfo), FN(distInit), FN(distStoreSet), FN(distStoreGet), FN(distAllreduce), FN(distAllreduceMany), FN(distAllgather), FN(distBroadcast), FN(distBarrier), FN(distDestroy), FN(info), FN(setThreads), FN(release), FN(lentCount),
-#undef FN
-  };
-  napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
+  // Every DISCO_NATIVE_FN of every file (they register themselves), in name order.
+  std::vector<ExportedFn> exported = exportedFns();
+  std::sort(exported.begin(), exported.end(), [](const ExportedFn& a, const ExportedFn& b) { return std::string(a.name) < b.name; });
+  std::vector<napi_property_descriptor> fns;
+  for (const ExportedFn& e : exported) {
+    fns.push_back({e.name, nullptr, e.fn, nullptr, nullptr, nullptr, napi_default_jsproperty, nullptr});  // like a CommonJS export: writable, enumerable
+  }
+  napi_define_properties(env, exports, fns.size(), fns.data());
   return exports;
 }
 

@@ -232,6 +232,11 @@ napi_value toJsArray(const Args& args, const std::vector<std::pair<at::Tensor, S
   return array;
 }
 
+std::vector<ExportedFn>& exportedFns() {
+  static std::vector<ExportedFn> fns;  // built before first use, whatever the files' load order
+  return fns;
+}
+
 napi_value guarded(napi_env env, const char* fn, napi_value (*body)(const Args&), napi_callback_info info) {
   try {
     Args args(env, info, fn);

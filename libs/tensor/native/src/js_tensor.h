@@ -70,12 +70,24 @@ napi_value toJsArray(const Args& args, const std::vector<std::pair<at::Tensor, S
 // Wraps a native function body: C++ and libtorch errors become JavaScript exceptions.
 napi_value guarded(napi_env env, const char* fn, napi_value (*body)(const Args&), napi_callback_info info);
 
+// The module's exports. Every DISCO_NATIVE_FN adds itself when the library is loaded, so a new
+// function needs no edit outside its own file (and binding.gyp's source list).
+struct ExportedFn {
+  const char* name;
+  napi_callback fn;
+};
+std::vector<ExportedFn>& exportedFns();
+struct RegisterExport {
+  RegisterExport(const char* name, napi_callback fn) { exportedFns().push_back({name, fn}); }
+};
+
 }  // namespace disco
 
-// Declares `napi_value name(napi_env, napi_callback_info)` calling `name##Body(const Args&)`.
+// Defines the exported `napi_value name(napi_env, napi_callback_info)` calling `name##Body(const Args&)`.
 #define DISCO_NATIVE_FN(name)                                          \
   static napi_value name##Body(const disco::Args& args);               \
   napi_value name(napi_env env, napi_callback_info info) {             \
     return disco::guarded(env, #name, &name##Body, info);              \
   }                                                                    \
+  static const disco::RegisterExport name##Export(#name, &name);       \
   static napi_value name##Body(const disco::Args& args)

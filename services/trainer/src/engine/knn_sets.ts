@@ -1,5 +1,5 @@
 /**
- * The two small labelled image sets of the online kNN (DESIGN §4, issue #8): a bank of
+ * The two small labelled image sets of the online kNN: a bank of
  * `knnBank` training images and `knnQueries` query images, drawn once per run from a seeded
  * permutation. Queries come from the dataset's held-out split when it has one (IDX `t10k`,
  * the bundled sample's test images), else from training images not in the bank. Pixel

@@ -1,7 +1,7 @@
 /**
  * An engine batch (uint8 views + float32 teacher embeddings) → the tensors one train step
- * consumes: views normalised with ImageNet's mean/std (the consumer normalises, DESIGN §2),
- * embeddings as [N, D].
+ * consumes: views normalised with ImageNet's mean/std (the wire carries uint8 pixels, a
+ * quarter of the bytes of float32; whoever runs a model normalises), embeddings as [N, D].
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { toModelInput } from '@disco/eval';

@@ -5,7 +5,7 @@
  */
 import { Sum, type KernelConfig, type KernelFunc, type SumAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
 import { reduceOnHeap } from './heap_reduce.ts';
-import type { WasmBackend } from './wasm_backend.ts';
+import type { WasmBackend } from '../wasm_backend.ts';
 
 function sum(args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: SumAttrs }): TensorInfo {
   const { axis, keepDims } = args.attrs;

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
-import { isWasmBackend } from './wasm_backend.ts';
+import { isWasmBackend } from '../wasm_backend.ts';
 import { WasmKernelError } from './compose.ts';
 
 /** Chunks of at most `chunk` rows covering `rows`, as [start, count]: (10, 4) → [0,4] [4,4] [8,2]. */

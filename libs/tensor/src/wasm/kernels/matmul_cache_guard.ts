@@ -14,7 +14,7 @@
  * fresh and deleted with the alias right after the call.
  */
 import type { DataId, TensorInfo } from '@tensorflow/tfjs-core';
-import type { WasmBackend } from './wasm_backend.ts';
+import type { WasmBackend } from '../wasm_backend.ts';
 
 /** buffer → (cache key "bias|activation" → "K×N" the cached operator was packed with). */
 const packedShapes = new WeakMap<DataId, Map<string, string>>();

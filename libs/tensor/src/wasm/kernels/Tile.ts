@@ -12,7 +12,7 @@
  */
 import { Tile, util, type KernelConfig, type KernelFunc, type TensorInfo, type TileAttrs } from '@tensorflow/tfjs-core';
 import { WasmKernelError } from './compose.ts';
-import type { WasmBackend } from './wasm_backend.ts';
+import type { WasmBackend } from '../wasm_backend.ts';
 
 /** One merged axis: the source extent `x` repeated `r` times (rep outer). */
 export interface TileAxis {

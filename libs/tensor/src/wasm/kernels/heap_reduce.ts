@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, util, type DataType, type TensorInfo } from '@tensorflow/tfjs-core';
 import { asTensor, WasmKernelError } from './compose.ts';
-import type { WasmBackend } from './wasm_backend.ts';
+import type { WasmBackend } from '../wasm_backend.ts';
 
 /** x seen as [P, R, Q] (reduced extent R in the middle), or a permutation that makes it so. */
 export interface ReducePlan {

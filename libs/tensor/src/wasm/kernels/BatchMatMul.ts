@@ -7,10 +7,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchMatMul, type BatchMatMulAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { guardWasmHeap } from '../memory_guard.ts';
+import { guardWasmHeap } from '../../memory_guard.ts';
 import { operandBId, takesCachedPath } from './matmul_cache_guard.ts';
 import { planMatMul, shapeBytes } from './matmul_plan.ts';
-import type { WasmBackend } from './wasm_backend.ts';
+import type { WasmBackend } from '../wasm_backend.ts';
 
 type WasmBatchMatMul = (
   aId: number, aShape: Uint8Array, aRank: number,

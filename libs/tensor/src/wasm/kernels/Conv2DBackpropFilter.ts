@@ -25,7 +25,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { ensureWasmHeadroom } from '../memory_guard.ts';
+import { ensureWasmHeadroom } from '../../memory_guard.ts';
 import { copyRows, rowChunks } from './batch_split.ts';
 import { asTensor, assertChannelsLast, cropNegative, swapBatchAndChannels } from './compose.ts';
 

@@ -4,17 +4,17 @@
  * unregister it first (no duplicate-registration warning).
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
-import { batchMatMulConfig } from './BatchMatMul.ts';
-import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
-import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
-import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
-import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
-import { fusedMatMulConfig } from './_FusedMatMul.ts';
-import { maxPoolGradConfig } from './MaxPoolGrad.ts';
-import { meanConfig } from './Mean.ts';
-import { sumConfig } from './Sum.ts';
-import { tileConfig } from './Tile.ts';
-import { unsortedSegmentSumConfig } from './UnsortedSegmentSum.ts';
+import { batchMatMulConfig } from './kernels/BatchMatMul.ts';
+import { conv2DBackpropFilterConfig } from './kernels/Conv2DBackpropFilter.ts';
+import { conv2DBackpropInputConfig } from './kernels/Conv2DBackpropInput.ts';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/DepthwiseConv2dNativeBackpropFilter.ts';
+import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/DepthwiseConv2dNativeBackpropInput.ts';
+import { fusedMatMulConfig } from './kernels/_FusedMatMul.ts';
+import { maxPoolGradConfig } from './kernels/MaxPoolGrad.ts';
+import { meanConfig } from './kernels/Mean.ts';
+import { sumConfig } from './kernels/Sum.ts';
+import { tileConfig } from './kernels/Tile.ts';
+import { unsortedSegmentSumConfig } from './kernels/UnsortedSegmentSum.ts';
 
 /** Every kernel disco adds to (or replaces in) the wasm backend. */
 export const WASM_TRAINING_KERNELS: KernelConfig[] = [

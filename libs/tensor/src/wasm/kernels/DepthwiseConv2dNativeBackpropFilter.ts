@@ -16,7 +16,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { ensureWasmHeadroom } from '../memory_guard.ts';
+import { ensureWasmHeadroom } from '../../memory_guard.ts';
 import { asTensor, assertNoDilation, cropNegative } from './compose.ts';
 
 function depthwiseConv2dNativeBackpropFilter(args: {

@@ -13,7 +13,7 @@ import { _FusedMatMul, util, type _FusedMatMulAttrs, type KernelConfig, type Ker
 import { asTensor, WasmKernelError } from './compose.ts';
 import { operandBId, takesCachedPath } from './matmul_cache_guard.ts';
 import { planMatMul, shapeBytes } from './matmul_plan.ts';
-import type { WasmBackend } from './wasm_backend.ts';
+import type { WasmBackend } from '../wasm_backend.ts';
 
 /** tfjs-backend-wasm's `FusableActivation` (src/cc/fusable_activations.h). */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, prelu: 3, leakyrelu: 4, sigmoid: 5, elu: 6 };

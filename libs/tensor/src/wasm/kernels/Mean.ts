@@ -5,7 +5,7 @@
  */
 import { Mean, type KernelConfig, type KernelFunc, type MeanAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
 import { reduceOnHeap } from './heap_reduce.ts';
-import type { WasmBackend } from './wasm_backend.ts';
+import type { WasmBackend } from '../wasm_backend.ts';
 
 function mean(args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: MeanAttrs }): TensorInfo {
   const { axis, keepDims } = args.attrs;
