@@ -3,7 +3,7 @@
  * keyed by (seed, step), so the RNG state is exactly `{seed, step}`: a restored trainer draws
  * the same numbers as an uninterrupted one, on every backend (no tfjs random ops involved).
  */
-import { InitRng, mixSeed } from '@disco/models';
+import { InitRng, mixSeed, randomPermutation } from '@disco/models';
 
 export const STEP_RNG_ALGORITHM = 'mulberry32(splitmix32(seed, step, stream))';
 
@@ -16,17 +16,10 @@ export function stepRng(seed: number, step: number, stream: number): InitRng {
   return new InitRng(mixSeed([seed, step >>> 0, hi, stream]));
 }
 
-/** A uniform random permutation of 0…n−1 (Fisher–Yates). */
-export function randomPermutation(rng: InitRng, n: number): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1));
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
+/** The Shuffle-BN permutation of `step`: 0…n−1 shuffled with the step RNG's shuffle stream. */
+export function stepPermutation(seed: number, step: number, n: number): Int32Array {
+  const rng = stepRng(seed, step, RNG_STREAMS.shuffle);
+  return randomPermutation(n, () => rng.uniform());
 }
 
 /** The inverse permutation: inverse[perm[i]] = i (PyTorch's `argsort(idx_shuffle)`). */

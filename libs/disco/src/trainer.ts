@@ -15,7 +15,7 @@ import { SeedDistiller } from './distill.ts';
 import { lossTerms, type Terms } from './loss.ts';
 import { TorchSgd } from './sgd.ts';
 import { learningRate } from './schedule.ts';
-import { RNG_STREAMS, STEP_RNG_ALGORITHM, randomPermutation, stepRng } from './rng.ts';
+import { STEP_RNG_ALGORITHM, stepPermutation } from './rng.ts';
 import { checkStepInput, type StepInput } from './step_input.ts';
 import { averageGradients, broadcastBuffers, gatherRows, shuffleBnKeys, stateFingerprint } from './data_parallel.ts';
 import * as state from './state.ts';
@@ -133,7 +133,7 @@ export class DiscoTrainer {
     const ddpShuffle = config.shuffleBn === 'ddp' && collective !== undefined;
     checkStepInput(input, { batchSize: n, permutationSize: ddpShuffle ? config.batchSize : n, embedDim: config.embedDim, needsTeacher: usesTeacher(config.mode) });
     const lr = learningRate(config, input.epoch);
-    const perm = input.permutation ? Int32Array.from(input.permutation) : randomPermutation(stepRng(config.seed, this.steps, RNG_STREAMS.shuffle), ddpShuffle ? config.batchSize : n);
+    const perm = input.permutation ? Int32Array.from(input.permutation) : stepPermutation(config.seed, this.steps, ddpShuffle ? config.batchSize : n);
 
     let k: tf.Tensor2D | undefined;
     let terms: Terms = new Map();

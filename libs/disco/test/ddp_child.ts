@@ -8,8 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, ProcessGroup } from '@disco/tensor';
-import { InitRng, normal } from '@disco/models';
-import { DiscoTrainer, randomPermutation, type DiscoConfig, type LossMode, type ShuffleBnMode } from '@disco/disco';
+import { InitRng, normal, randomPermutation } from '@disco/models';
+import { DiscoTrainer, type DiscoConfig, type LossMode, type ShuffleBnMode } from '@disco/disco';
+
+/** uniform draws of the seeded generator `seed`. */
+function uniformOf(seed: number): () => number {
+  const rng = new InitRng(seed);
+  return () => rng.uniform();
+}
 import { tinyConfig, tinyEncoder, unitRows } from './tiny.ts';
 
 const [role, rankArg, worldArg, rendezvous, modeArg, shuffleArg] = process.argv.slice(2);
@@ -34,8 +40,8 @@ for (let step = 0; step < STEPS; step++) {
   const [x1, x2] = [normal(rng, [N, SIZE, SIZE, 3], 1), normal(rng, [N, SIZE, SIZE, 3], 1)]; // [N, 8, 8, 3]
   const [t1, t2] = [unitRows(rng, N, config.embedDim), unitRows(rng, N, config.embedDim)]; // [N, D]
   // Key permutations: ghost mode permutes within each replica's shard (the same local order on every replica); ddp mode shuffles the global batch.
-  const local = Array.from(randomPermutation(new InitRng(2000 + step), n));
-  const global = Array.from(randomPermutation(new InitRng(3000 + step), N));
+  const local = Array.from(randomPermutation(n, uniformOf(2000 + step)));
+  const global = Array.from(randomPermutation(N, uniformOf(3000 + step)));
   const shard = (t: tf.Tensor) => (single ? t : tf.slice(t, rank * n, n));
   const permutation = shuffleBn === 'ddp' ? global : single ? Array.from({ length: world }, (_, r) => local.map((i) => i + r * n)).flat() : local;
   trainer.trainStep({ batchId: `ddp/0/${step}`, epoch: 0, x1: shard(x1), x2: shard(x2), t1: shard(t1), t2: shard(t2), permutation });

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, registerGradients } from '@disco/tensor';
 import { InitRng, normal } from '@disco/models';
 import {
-  KeyQueue, MoCo, SeedDistiller, TorchSgd, distillMse, inversePermutation, learningRate, randomPermutation, resolveDiscoConfig,
+  KeyQueue, MoCo, SeedDistiller, TorchSgd, distillMse, inversePermutation, learningRate, stepPermutation, resolveDiscoConfig,
   shuffledGhostForward, stepRng,
 } from '@disco/disco';
 import { tinyConfig, tinyEncoder, unitRows } from './tiny.ts';
@@ -98,7 +98,7 @@ test('Shuffle-BN substitute: ghost batches of the shuffled batch, unshuffled; st
   const enc = tinyEncoder(config);
   const ref = tinyEncoder(config);
   const x = normal(new InitRng(6), [8, 8, 8, 3], 1);
-  const perm = randomPermutation(stepRng(0, 3, 1), 8);
+  const perm = stepPermutation(0, 3, 8);
   assert.notDeepEqual([...perm], [0, 1, 2, 3, 4, 5, 6, 7]);
   const before = tf.memory().numTensors;
   const k = shuffledGhostForward(enc, x, perm, 4); // [8, 8]
@@ -206,10 +206,10 @@ test('lr = baseLr·N/256 with MoCo cosine, per epoch or per step', () => {
 });
 
 test('step RNG: a permutation per (seed, step), reproducible, inverse undoes it', () => {
-  const a = randomPermutation(stepRng(3, 10, 1), 64);
-  assert.deepEqual(a, randomPermutation(stepRng(3, 10, 1), 64));
-  assert.notDeepEqual(a, randomPermutation(stepRng(3, 11, 1), 64));
-  assert.notDeepEqual(a, randomPermutation(stepRng(4, 10, 1), 64));
+  const a = stepPermutation(3, 10, 64);
+  assert.deepEqual(a, stepPermutation(3, 10, 64));
+  assert.notDeepEqual(a, stepPermutation(3, 11, 64));
+  assert.notDeepEqual(a, stepPermutation(4, 10, 64));
   assert.deepEqual([...a].sort((x, y) => x - y), [...Array(64).keys()]);
   const inv = inversePermutation(a);
   assert.deepEqual([...a].map((_, i) => a[inv[i]]), [...Array(64).keys()]);

@@ -10,4 +10,4 @@ export * from './extract.ts';
 export * from './feature_cache.ts';
 export * from './evaluate.ts';
 export * from './online_knn.ts';
-export { checkSeed, seededRandom, permutation } from './rng.ts';
+export { checkSeed, seededRandom } from './rng.ts';

@@ -12,7 +12,8 @@ import { ProbeDivergedError } from './errors.ts';
 import { checkPair, argMax, rankOf, type FeatureSet } from './feature_set.ts';
 import { learningRateAt } from './lr_schedule.ts';
 import { fitTransform } from './preprocess.ts';
-import { normalSamples, permutation, seededRandom } from './rng.ts';
+import { randomPermutation } from '@disco/models';
+import { normalSamples, seededRandom } from './rng.ts';
 
 /** JSON-friendly summary of one probe run. */
 export interface LinearProbeResult {
@@ -71,7 +72,7 @@ export async function linearProbe(train: FeatureSet, test: FeatureSet, config: P
   const lossPerEpoch: number[] = [];
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-      const order = permutation(N, seededRandom(cfg.seed, 1, epoch));
+      const order = randomPermutation(N, seededRandom(cfg.seed, 1, epoch));
       for (let s = 0; s < stepsPerEpoch; s++) {
         const ids = order.subarray(s * cfg.batchSize, Math.min(N, (s + 1) * cfg.batchSize));
         const lr = learningRateAt(cfg.schedule, cfg.lr, epoch * stepsPerEpoch + s, stepsPerEpoch, cfg.epochs);

@@ -1,7 +1,9 @@
 /**
- * A small seeded PRNG (mulberry32 on a splitmix-style hash of the seed and a stream id), so
- * that splits, shuffles and initial weights are identical on every backend and machine.
+ * The evaluation's random streams: disco's seeded generator (mulberry32, libs/models) keyed by a
+ * hash of the seed and a stream id, so that splits, shuffles and initial weights are identical
+ * on every backend and machine.
  */
+import { InitRng } from '@disco/models';
 import { EvalInputError } from './errors.ts';
 
 function mix32(x: number): number {
@@ -21,32 +23,8 @@ export function checkSeed(seed: number, what = 'seed'): void {
 export function seededRandom(seed: number, ...stream: number[]): () => number {
   let h = mix32(seed ^ 0x9e3779b9);
   for (const s of stream) h = mix32(h ^ mix32((s >>> 0) + 0x632be5ab));
-  let a = h;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Fisher–Yates shuffle in place. */
-export function shuffleInPlace<T extends { length: number; [i: number]: number }>(a: T, rand: () => number): T {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
-  return a;
-}
-
-/** A permutation of 0..n-1. */
-export function permutation(n: number, rand: () => number): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  return shuffleInPlace(p, rand);
+  const rng = new InitRng(h);
+  return () => rng.uniform();
 }
 
 /** Standard normal draws (Box–Muller). */

@@ -5,7 +5,8 @@
  * so for one seed the splits are nested: the 1 % split is a subset of the 10 % split.
  */
 import { EvalInputError } from './errors.ts';
-import { checkSeed, seededRandom, shuffleInPlace } from './rng.ts';
+import { shuffleInPlace } from '@disco/models';
+import { checkSeed, seededRandom } from './rng.ts';
 
 export interface LabelSplit {
   /** Chosen example indices, ascending. */

@@ -1,6 +1,7 @@
 export * from './nn/module.ts';
 export * from './nn/layers.ts';
 export * from './nn/init.ts';
+export * from './nn/rng.ts';
 export * from './nn/activations.ts';
 export * from './nn/make_divisible.ts';
 export * from './nn/pooling.ts';

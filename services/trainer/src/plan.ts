@@ -9,7 +9,7 @@
  */
 import { toWireParams, type PlanSpec, type PlannedBatch } from '@disco/dataplane';
 import { MOCO_V2_RECIPE, recipeParams, type AugmentRecipe } from '@disco/augment';
-import { InitRng, mixSeed } from '@disco/models';
+import { InitRng, mixSeed, randomPermutation } from '@disco/models';
 
 export interface PlanOptions {
   run: string;
@@ -36,18 +36,10 @@ export class PlanError extends Error {
   override name = 'PlanError';
 }
 
-/** The image order of epoch `epoch`: a permutation of 0…n−1 (Fisher–Yates). */
+/** The image order of epoch `epoch`: a permutation of 0…n−1. */
 export function epochPermutation(seed: number, epoch: number, n: number): Uint32Array {
   const rng = new InitRng(mixSeed([seed, epoch, 0x504c414e], 0x243f6a88)); // 'PLAN'
-  const p = new Uint32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1));
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
+  return randomPermutation(n, () => rng.uniform(), Uint32Array);
 }
 
 export function stepsPerEpoch(options: Pick<PlanOptions, 'images' | 'batchSize'>): number {

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type ForwardOptions } from '../nn/module.ts';
 import { Sequential } from '../nn/layers.ts';
-import { InitRng } from '../nn/init.ts';
+import { InitRng } from '../nn/rng.ts';
 import { SqueezeExcitation } from '../nn/squeeze_excitation.ts';
 import { convNormActivation, type BatchNormConfig } from '../nn/conv_norm_activation.ts';
 import { makeDivisible } from '../nn/make_divisible.ts';

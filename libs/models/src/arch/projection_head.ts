@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../nn/module.ts';
 import { Linear } from '../nn/layers.ts';
-import { InitRng } from '../nn/init.ts';
+import { InitRng } from '../nn/rng.ts';
 
 export interface ProjectionHeadConfig {
   inFeatures: number;

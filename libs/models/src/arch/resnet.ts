@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type ForwardOptions } from '../nn/module.ts';
 import { BatchNorm2d, Conv2d, Sequential } from '../nn/layers.ts';
-import { InitRng } from '../nn/init.ts';
+import { InitRng } from '../nn/rng.ts';
 
 export type ResNetDepth = 18 | 34 | 50 | 101 | 152;
 export type Stem = 'imagenet' | 'cifar';

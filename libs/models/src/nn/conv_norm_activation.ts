@@ -6,7 +6,7 @@
 import { BatchNorm2d, Conv2d, Sequential } from './layers.ts';
 import { Activation, type ActivationName } from './activations.ts';
 import type { Module } from './module.ts';
-import type { InitRng } from './init.ts';
+import type { InitRng } from './rng.ts';
 
 /** BatchNorm hyperparameters in PyTorch's convention (running = (1 − momentum)·running + momentum·batch). */
 export interface BatchNormConfig {

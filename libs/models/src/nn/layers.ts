@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrain } from '@disco/tensor';
 import { Module, type ForwardOptions } from './module.ts';
-import { InitRng, defaultUniform, kaimingNormalFanOut, normal } from './init.ts';
+import { defaultUniform, kaimingNormalFanOut, normal } from './init.ts';
+import { InitRng } from './rng.ts';
 
 export interface Conv2dConfig {
   inChannels: number;

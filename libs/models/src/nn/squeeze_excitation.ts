@@ -9,7 +9,7 @@ import { Module } from './module.ts';
 import { Conv2d } from './layers.ts';
 import { activate, type ActivationName } from './activations.ts';
 import { globalAvgPoolKeepDims } from './pooling.ts';
-import type { InitRng } from './init.ts';
+import type { InitRng } from './rng.ts';
 
 export interface SqueezeExcitationConfig {
   channels: number;

@@ -8,7 +8,8 @@
  */
 import sharp from 'sharp';
 import { decodeImage, detectDataset, hasIdxSplit, openDataset, openSampleDataset, type Dataset, type DatasetItem } from '@disco/augment';
-import { permutation, seededRandom, type LabelledImageBatch } from '@disco/eval';
+import { seededRandom, type LabelledImageBatch } from '@disco/eval';
+import { randomPermutation } from '@disco/models';
 
 export interface KnnSetsOptions {
   /** The training dataset (`augment.dataset`; '' = the bundled sample). */
@@ -83,7 +84,7 @@ async function readSet(dataset: Dataset, indices: ArrayLike<number>, want: numbe
 export async function loadKnnSets(options: KnnSetsOptions): Promise<KnnSets> {
   const { bank, queries, size, seed } = options;
   const sources = await openSources(options.dataset);
-  const trainOrder = permutation(sources.train.length, seededRandom(seed, 0x6b6e6e)); // 'knn'
+  const trainOrder = randomPermutation(sources.train.length, seededRandom(seed, 0x6b6e6e)); // 'knn'
   // Twice the wanted count is read at most (unreadable images are skipped). Without a held-out
   // split, the bank and the queries share the training images in proportion, disjointly.
   const n = trainOrder.length;
@@ -93,7 +94,7 @@ export async function loadKnnSets(options: KnnSetsOptions): Promise<KnnSets> {
     let querySet: LabelledImageBatch;
     let source: string;
     if (sources.test) {
-      const testOrder = permutation(sources.test.length, seededRandom(seed, 0x6b6e6e, 1));
+      const testOrder = randomPermutation(sources.test.length, seededRandom(seed, 0x6b6e6e, 1));
       querySet = await readSet(sources.test, testOrder.subarray(0, Math.min(testOrder.length, queries * 2)), queries, size);
       source = `bank from ${sources.train.description}, queries from ${sources.test.description}`;
     } else {
