@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardOptions } from '@disco/models';
 import { EvalInputError } from './errors.ts';
 import { makeFeatureSet, type FeatureSet } from './feature_set.ts';
-import { checkImageBatch, toModelInput, type ImageInputOptions, type LabelledImageSource } from './image_input.ts';
+import { toModelInput } from '@disco/models';
+import { checkImageBatch, type ImageInputOptions, type LabelledImageSource } from './image_input.ts';
 
 /** Anything with an `Encoder`-shaped `features`: [n, H, W, 3] → [n, dim]. */
 export interface FeatureEncoder {

@@ -2,16 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@disco/tensor';
-import { Encoder, ProjectionHead, ResNet } from '@disco/models';
+import { Encoder, ProjectionHead, ResNet, toModelInput } from '@disco/models';
 import {
   batchesFromArrays,
   batchesFromDataset,
   extractFeatures,
   selectImages,
-  toModelInput,
   EvalInputError,
-  IMAGENET_MEAN,
-  IMAGENET_STD,
   type LabelledImageBatch,
 } from '@disco/eval';
 import { seededRandom } from '../src/rng.ts';
@@ -34,24 +31,6 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
-
-test('toModelInput normalises with ImageNet mean/std and replicates grey to RGB', async () => {
-  const grey = Uint8Array.from([0, 255, 128, 64]);
-  const x = toModelInput(grey, [1, 2, 2, 1]);
-  assert.deepEqual(x.shape, [1, 2, 2, 3]);
-  const v = await x.data();
-  x.dispose();
-  for (let p = 0; p < 4; p++) {
-    for (let ch = 0; ch < 3; ch++) {
-      const want = (grey[p] / 255 - IMAGENET_MEAN[ch]) / IMAGENET_STD[ch];
-      assert.ok(Math.abs(v[p * 3 + ch] - want) < 1e-5, `pixel ${p} channel ${ch}: ${v[p * 3 + ch]} vs ${want}`);
-    }
-  }
-  const resized = toModelInput(new Uint8Array(28 * 28).fill(200), [1, 28, 28, 1], { size: 32, mean: [0, 0, 0], std: [1, 1, 1] });
-  assert.deepEqual(resized.shape, [1, 32, 32, 3]);
-  assert.ok(maxAbsDiff((await resized.data()) as Float32Array, new Float32Array(32 * 32 * 3).fill(200 / 255)) < 1e-6);
-  resized.dispose();
-});
 
 test('extractFeatures equals the backbone on normalised input, in any batch size, leaking nothing', async () => {
   const enc = smallEncoder();

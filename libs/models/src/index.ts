@@ -13,6 +13,7 @@ export * from './arch/efficientnet.ts';
 export * from './arch/projection_head.ts';
 export * from './arch/encoder.ts';
 export * from './registry.ts';
+export * from './input/model_input.ts';
 export * from './io/errors.ts';
 export * from './io/raw_tensor.ts';
 export * from './io/weight_file.ts';

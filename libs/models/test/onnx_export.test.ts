@@ -19,6 +19,9 @@ import {
   createEncoder,
   decodeModel,
   exportOnnx,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  toModelInput,
   loadOnnxRuntime,
   type Encoder,
   type Module,
@@ -27,8 +30,8 @@ import {
 
 await initBackend();
 const TOLERANCE = 1e-4;
-const MEAN = [0.485, 0.456, 0.406] as const;
-const STD = [0.229, 0.224, 0.225] as const;
+const MEAN = IMAGENET_MEAN;
+const STD = IMAGENET_STD;
 
 async function runtime(): Promise<OrtModule> {
   const probe = await loadOnnxRuntime();
@@ -91,9 +94,9 @@ function pixels(n: number, size: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: n * size * size * 3 }, () => Math.floor(rng.uniform() * 256));
 }
 
-/** Our tfjs normalisation of uint8 pixels (what libs/eval's toModelInput does). */
+/** The model-input contract's normalisation of uint8 pixels, which the uint8 graph must equal. */
 function normalised(p: Uint8Array, shape: [number, number, number, number]): tf.Tensor4D {
-  return tf.tidy(() => tf.div(tf.sub(tf.div(tf.tensor4d(Float32Array.from(p), shape), 255), tf.tensor1d([...MEAN])), tf.tensor1d([...STD])) as tf.Tensor4D);
+  return toModelInput(p, shape);
 }
 
 const ARCHS = [

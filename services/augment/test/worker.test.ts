@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@disco/tensor';
 import { createEncoder } from '@disco/models';
-import { toModelInput } from '@disco/eval';
+import { toModelInput } from '@disco/models';
 import { DEFAULT_WIRE_LIMITS, DataplaneCoordinator, RoleServer, batchKey, loadProtos, spawnRole, type PlanSpec, type PlannedBatch } from '@disco/dataplane';
 import { writeIdxDataset } from './idx_fixture.ts';
 

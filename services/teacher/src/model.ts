@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@disco/tensor';
 import { createEncoder, findTeacherManifest, importCheckpoint, manifestTeacherSettings, TeacherManifestError, type Encoder } from '@disco/models';
-import { toModelInput } from '@disco/eval';
+import { toModelInput } from '@disco/models';
 import type { TeacherServiceConfig } from '@disco/config';
 
 export interface TeacherModel {

@@ -10,7 +10,7 @@
  */
 import { initBackend } from '@disco/tensor';
 import { OnnxSession, exportOnnx, loadOnnxRuntime, type Encoder, type OnnxRuntimeProbe, type OrtModule } from '@disco/models';
-import { IMAGENET_MEAN, IMAGENET_STD } from '@disco/eval';
+import { IMAGENET_MEAN, IMAGENET_STD } from '@disco/models';
 import type { TeacherServiceConfig } from '@disco/config';
 import { buildTeacherEncoder, type TeacherModel } from './model.ts';
 

@@ -18,7 +18,7 @@ import {
   type TeacherClient,
   type ViewChunk,
 } from '@disco/dataplane';
-import { toModelInput } from '@disco/eval';
+import { toModelInput } from '@disco/models';
 import { start, type TeacherHandle } from '../src/main.ts';
 import { l2Normalize } from '../src/model.ts';
 

@@ -2,17 +2,18 @@
  * `exportOnnx(module)`: a zoo backbone, a projection head or an encoder as an ONNX model for a
  * frozen forward — BatchNorm in eval mode, folded into the convolutions. The graph takes NHWC
  * like our `forward` (transposed to NCHW once inside), either as the normalised float input or
- * as raw uint8 pixels normalised in the graph exactly as `toModelInput` does ((x/255 − mean)/std),
+ * as raw uint8 pixels normalised in the graph exactly as `toModelInput` (../input/model_input.ts)
+ * does ((x/255 − mean)/std),
  * and can end with F.normalize's L2 normalisation. Batch and image size stay symbolic.
  */
 import type { Module } from '../nn/module.ts';
 import { Encoder } from '../arch/encoder.ts';
 import { ProjectionHead } from '../arch/projection_head.ts';
 import { OnnxExportError } from './errors.ts';
+import type { Rgb } from '../input/model_input.ts';
 import { OnnxGraphBuilder } from './graph_builder.ts';
 import { emitBackbone, emitProjectionHead, isExportableBackbone } from './backbones.ts';
 
-export type Rgb = readonly [number, number, number];
 
 export interface OnnxExportOptions {
   /**

@@ -4,7 +4,7 @@
  * quarter of the bytes of float32; whoever runs a model normalises), embeddings as [N, D].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { toModelInput } from '@disco/eval';
+import { toModelInput } from '@disco/models';
 import type { StepInput } from '@disco/disco';
 import type { EngineBatch } from './protocol.ts';
 
