@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, ProcessGroup } from '@disco/tensor';
-import { averageGradients, BUCKET_FLOATS, createDiscoTrainer, resolveDiscoConfig } from '@disco/disco';
+import { averageGradients, BUCKET_FLOATS, createDiscoTrainer, resolveAlgoConfig } from '@disco/disco';
 import { createEncoder } from '@disco/models';
 
 const [rankArg, worldArg, rendezvous, floatsArg, itersArg, warmupArg, mode, model, batchArg, sizeArg] = process.argv.slice(2);
@@ -21,7 +21,7 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 if (mode === 'step') {
   const batch = Number(batchArg);
   const size = Number(sizeArg);
-  const config = resolveDiscoConfig({ mode: 'disco', batchSize: batch * world, worldSize: world, K: 4096, ghostBatchSize: Math.min(32, batch), embedDim: 128, headHidden: 2048 });
+  const config = resolveAlgoConfig({ mode: 'disco', batchSize: batch * world, worldSize: world, K: 4096, ghostBatchSize: Math.min(32, batch), embedDim: 128, headHidden: 2048 });
   const trainer = await createDiscoTrainer(config, { buildEncoder: () => createEncoder(model, { width: 1, seed: 1, headHidden: 2048, embedDim: 128 }), teacherDim: 128, collective: group });
   const unit = (s: number) => tf.tidy(() => { const g = tf.randomNormal([batch, 128], 0, 1, 'float32', s); return tf.div(g, tf.norm(g, 2, 1, true)); });
   const input = { x1: tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 1), x2: tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 2), t1: unit(3), t2: unit(4) };

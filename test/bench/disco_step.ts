@@ -13,7 +13,7 @@
  * takes more than 1 % of it (`jsMaxShare`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createDiscoTrainer, resolveDiscoConfig, LOSS_MODES, type LossMode, type DiscoTrainer } from '@disco/disco';
+import { createDiscoTrainer, resolveAlgoConfig, LOSS_MODES, type LossMode, type DiscoTrainer } from '@disco/disco';
 import { BACKEND_NAMES, describeJsKernels, initBackend, startKernelProfile, type BackendName, type KernelProfile } from '@disco/tensor';
 import { createEncoder, MODEL_NAMES, type Encoder } from '@disco/models';
 import { parseFlags, usage, type FlagSpecs } from './lib/args.ts';
@@ -130,7 +130,7 @@ export async function run(argv: string[]): Promise<DiscoStepResult | undefined> 
   if (flags.pytorch === 'on' && !torch?.available) throw new BenchRunError(`--pytorch on, but ${torch && !torch.available ? torch.reason : 'no probe'}`);
   const backend = await initBackend(flags.backend as BackendName | undefined);
 
-  const config = resolveDiscoConfig({
+  const config = resolveAlgoConfig({
     mode, K, batchSize: batch, ghostBatchSize: ghost, embedDim: dim, headHidden, T: 0.2, m: 0.999, lambda: 32, mseReduction: 'batchmean',
     baseLr: 0.03, momentum: 0.9, weightDecay: 1e-4, epochs: 200, lrSchedule: 'cosine-epoch', seed,
   });

@@ -63,7 +63,7 @@ test('every panel query of the dashboard returns data from the run', { timeout: 
 });
 
 test('the recording rules and the prometheus-adapter query return data', { timeout: 120_000 }, async () => {
-  const rules = ['namespace:disco_trainer_images:rate1m', 'namespace:disco_trainer_data_wait:ratio_rate5m', 'instance:disco_augment_images:rate1m', 'instance:disco_teacher_images:rate1m'];
+  const rules = ['namespace:disco_trainer_images:rate1m', 'namespace:disco_trainer_data_wait:ratio_rate5m', 'instance:disco_augment_images:rate1m', 'instance:disco_teacher_views:rate1m'];
   const adapter = parse(readFileSync(join(DEPLOY_DIR, 'k8s/components/autoscaling-data-wait/prometheus-adapter-rules.yaml'), 'utf8')) as { rules: { custom: { metricsQuery: string }[] } };
   const adapterQuery = adapter.rules.custom[0].metricsQuery.replaceAll('<<.LabelMatchers>>', 'job="disco-trainer"').replaceAll('<<.GroupBy>>', 'job');
   const { missing } = await waitForData([...rules, adapterQuery].map((expr, i) => ({ panel: 'rule', refId: String(i), expr })), 60_000);

@@ -10,11 +10,11 @@ import { DEFAULT_DECODE_LIMITS, MOCO_V2_AUGMENT, type AugmentParams, type Decode
 import { checkViewSize, renderPair } from './augment-pair.ts';
 import type { Dataset } from './datasets/dataset.ts';
 import { decodeImage } from './decode.ts';
-import { AugmentConfigError, BatchError, ImageRejectedError } from './errors.ts';
+import { AugmentConfigError, UnfillableBatchError, ImageRejectedError } from './errors.ts';
 import type { StageTimer } from './render-view.ts';
 import { replacementIndex } from './replacement.ts';
 
-export interface BatchSpec {
+export interface AugmentBatchSpec {
   readonly runSeed: number;
   readonly epoch: number;
   /** Dataset indices, one per slot (the trainer's plan). */
@@ -65,7 +65,7 @@ function checkIndices(indices: readonly number[], length: number): void {
   }
 }
 
-export async function augmentBatch(dataset: Dataset, spec: BatchSpec, options: BatchOptions = {}): Promise<AugmentedBatch> {
+export async function augmentBatch(dataset: Dataset, spec: AugmentBatchSpec, options: BatchOptions = {}): Promise<AugmentedBatch> {
   const { size, indices } = spec;
   checkViewSize(size);
   checkIndices(indices, dataset.length);
@@ -106,7 +106,7 @@ export async function augmentBatch(dataset: Dataset, spec: BatchSpec, options: B
         index = replacementIndex(spec.runSeed, spec.epoch, own, attempt + 1, dataset.length);
       }
     }
-    throw new BatchError(`slot ${slot} (image ${own}): ${maxAttempts} images in a row were rejected`);
+    throw new UnfillableBatchError(`slot ${slot} (image ${own}): ${maxAttempts} images in a row were rejected`);
   }
 
   let next = 0;

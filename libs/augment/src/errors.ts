@@ -40,6 +40,6 @@ export class DatasetError extends Error {
 }
 
 /** A batch that cannot be filled: every replacement tried was rejected too. */
-export class BatchError extends Error {
-  override name = 'BatchError';
+export class UnfillableBatchError extends Error {
+  override name = 'UnfillableBatchError';
 }

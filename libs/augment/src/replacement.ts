@@ -4,11 +4,11 @@
  * (runSeed, epoch, index, REPLACEMENT_STREAM + a). The stand-in's views then use streams
  * (runSeed, epoch, index, 2a + view): they differ from its views in its own slot.
  */
-import { BatchError } from './errors.ts';
+import { UnfillableBatchError } from './errors.ts';
 import { CounterRng, REPLACEMENT_STREAM } from './prng.ts';
 
 export function replacementIndex(runSeed: number, epoch: number, index: number, attempt: number, length: number): number {
-  if (length < 2) throw new BatchError(`image ${index} was rejected and a dataset of ${length} has no other image to replace it`);
+  if (length < 2) throw new UnfillableBatchError(`image ${index} was rejected and a dataset of ${length} has no other image to replace it`);
   const rng = new CounterRng(runSeed, epoch, index, REPLACEMENT_STREAM + attempt);
   const j = rng.below(length - 1);
   return j >= index ? j + 1 : j;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AUGMENT_STAGES, augmentBatch, augmentPair, augmentParams, BatchError, ImageRejectedError, openSampleDataset, replacementIndex,
+  AUGMENT_STAGES, augmentBatch, augmentPair, augmentParams, UnfillableBatchError, ImageRejectedError, openSampleDataset, replacementIndex,
   type AugmentStage, type Dataset, type DatasetItem, type Rejection,
 } from '@disco/augment';
 import { jpeg } from './images.ts';
@@ -71,10 +71,10 @@ test('replacement indices are uniform over the other images, and differ between 
   assert.equal(attempts.size, 8);
 });
 
-test('a slot whose replacements keep failing raises BatchError; a one-image dataset cannot replace', async () => {
+test('a slot whose replacements keep failing raises UnfillableBatchError; a one-image dataset cannot replace', async () => {
   const all = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [i, 'empty' as const]));
-  await assert.rejects(augmentBatch(await memoryDataset(6, all), { runSeed: 1, epoch: 0, indices: [0], size: 8 }, { maxAttempts: 5 }), BatchError);
-  await assert.rejects(augmentBatch(await memoryDataset(1, { 0: 'text' }), { runSeed: 1, epoch: 0, indices: [0], size: 8 }), BatchError);
+  await assert.rejects(augmentBatch(await memoryDataset(6, all), { runSeed: 1, epoch: 0, indices: [0], size: 8 }, { maxAttempts: 5 }), UnfillableBatchError);
+  await assert.rejects(augmentBatch(await memoryDataset(1, { 0: 'text' }), { runSeed: 1, epoch: 0, indices: [0], size: 8 }), UnfillableBatchError);
 });
 
 test('results do not depend on inFlight; an aborted batch rejects', async () => {

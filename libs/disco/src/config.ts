@@ -1,11 +1,11 @@
 /**
  * The hyperparameters of MoCo-v2 / DisCo / SEED under the papers' symbols. One frozen defaults
- * object; `resolveDiscoConfig` validates a partial override against a schema and freezes it.
+ * object; `resolveAlgoConfig` validates a partial override against a schema and freezes it.
  * Defaults are the DisCo commands (Reproduction.md: `--lr 0.03 --batch-size 256 --moco-t 0.2
  * --mlp --cos`, 200 epochs), not the code defaults (`--moco-t 0.07` is never used).
  */
 import { z } from 'zod';
-import { DiscoConfigError } from './errors.ts';
+import { AlgoConfigError } from './errors.ts';
 
 /**
  * - `mocov2`: InfoNCE only, no teacher (the student encodes only the query view);
@@ -129,9 +129,9 @@ const schema = z
     }
   });
 
-export type DiscoConfig = Readonly<z.infer<typeof schema>>;
+export type AlgoConfig = Readonly<z.infer<typeof schema>>;
 
-export const DISCO_DEFAULTS: DiscoConfig = Object.freeze({
+export const ALGO_DEFAULTS: AlgoConfig = Object.freeze({
   mode: 'disco',
   K: 65536,
   m: 0.999,
@@ -156,16 +156,16 @@ export const DISCO_DEFAULTS: DiscoConfig = Object.freeze({
 });
 
 /** Images each replica trains per step. */
-export function localBatchSize(config: Pick<DiscoConfig, 'batchSize' | 'worldSize'>): number {
+export function localBatchSize(config: Pick<AlgoConfig, 'batchSize' | 'worldSize'>): number {
   return config.batchSize / config.worldSize;
 }
 
-/** Defaults ← overrides, validated and frozen. Throws DiscoConfigError listing every problem. */
-export function resolveDiscoConfig(overrides: Partial<DiscoConfig> = {}): DiscoConfig {
-  const parsed = schema.safeParse({ ...DISCO_DEFAULTS, ...overrides });
+/** Defaults ← overrides, validated and frozen. Throws AlgoConfigError listing every problem. */
+export function resolveAlgoConfig(overrides: Partial<AlgoConfig> = {}): AlgoConfig {
+  const parsed = schema.safeParse({ ...ALGO_DEFAULTS, ...overrides });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
-    throw new DiscoConfigError(`invalid disco config: ${problems.join('; ')}`);
+    throw new AlgoConfigError(`invalid disco config: ${problems.join('; ')}`);
   }
   return Object.freeze(parsed.data);
 }

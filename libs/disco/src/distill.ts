@@ -13,7 +13,7 @@ import { rowDot } from './ops.ts';
 /**
  * ‖t − q‖² of one view, reduced over N and D as `reduction` says. DisCo/main.py computes
  * `criterion_mse(teacher_q, student_q)` with `criterion_mse = nn.MSELoss(reduction='sum')`;
- * see `DiscoConfig.mseReduction` for how λ·batchmean reproduces its effective weight.
+ * see `AlgoConfig.mseReduction` for how λ·batchmean reproduces its effective weight.
  */
 export function distillMse(t: tf.Tensor2D, q: tf.Tensor2D, reduction: MseReduction): tf.Scalar {
   return tf.tidy(() => {

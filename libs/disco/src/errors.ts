@@ -1,8 +1,8 @@
 /** Typed errors of the algorithm core: each names the offending input and the reason. */
 
 /** The configuration is invalid (lists every problem at once). */
-export class DiscoConfigError extends Error {
-  override name = 'DiscoConfigError';
+export class AlgoConfigError extends Error {
+  override name = 'AlgoConfigError';
 }
 
 /** The teacher's embedding dimension does not match the student head's output. */
@@ -11,8 +11,8 @@ export class EmbeddingDimError extends Error {
 }
 
 /** A batch does not have the shape, size or content the step expects. */
-export class BatchError extends Error {
-  override name = 'BatchError';
+export class StepInputError extends Error {
+  override name = 'StepInputError';
   constructor(readonly batchId: string, reason: string) {
     super(`batch ${batchId}: ${reason}`);
   }

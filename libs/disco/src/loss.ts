@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Encoder } from '@disco/models';
-import type { DiscoConfig } from './config.ts';
+import type { AlgoConfig } from './config.ts';
 import type { LossTerm } from './errors.ts';
 import type { MoCo } from './moco.ts';
 import { type SeedDistiller, distillMse } from './distill.ts';
@@ -20,7 +20,7 @@ import type { StepInput } from './step_input.ts';
 export type Terms = Map<Exclude<LossTerm, 'total'>, tf.Scalar>;
 
 export interface LossParts {
-  config: DiscoConfig;
+  config: AlgoConfig;
   student: Encoder;
   moco?: MoCo;
   seed?: SeedDistiller;
@@ -29,7 +29,7 @@ export interface LossParts {
 /**
  * The student's forward in train mode, its BatchNorm statistics over consecutive groups of
  * `groupSize` (0 or ≥ N: the whole batch); running statistics follow group 0 (see
- * DiscoConfig.studentBnBatch).
+ * AlgoConfig.studentBnBatch).
  */
 function groupedForward(student: Encoder, x: tf.Tensor, groupSize: number): tf.Tensor {
   const n = x.shape[0];

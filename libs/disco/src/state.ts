@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Layout } from '@disco/models';
-import { DISCO_DEFAULTS, type DiscoConfig, type LossMode } from './config.ts';
+import { ALGO_DEFAULTS, type AlgoConfig, type LossMode } from './config.ts';
 import { StateError } from './errors.ts';
 
 export interface TensorRecord {
@@ -33,7 +33,7 @@ export interface DiscoStateMetadata {
   /** The step RNG is keyed by (seed, step): this is its whole state. */
   rng: { algorithm: string; seed: number; step: number };
   /** The full config the state was trained with. */
-  config: DiscoConfig;
+  config: AlgoConfig;
   /** Memory layout of each tensor (see `Layout` in @disco/models). */
   layouts: Record<string, Layout>;
 }
@@ -94,9 +94,9 @@ export function writeEntries(entries: readonly StateEntry[], records: ReadonlyMa
 }
 
 /** Fields where `saved` and `live` configs differ. */
-export function configDifferences(saved: DiscoConfig, live: DiscoConfig): string[] {
+export function configDifferences(saved: AlgoConfig, live: AlgoConfig): string[] {
   // A key a state saved before it existed had its default (worldSize 1, shuffleBn ghost).
-  const was = { ...DISCO_DEFAULTS, ...saved };
-  const keys = new Set([...Object.keys(was), ...Object.keys(live)]) as Set<keyof DiscoConfig>;
+  const was = { ...ALGO_DEFAULTS, ...saved };
+  const keys = new Set([...Object.keys(was), ...Object.keys(live)]) as Set<keyof AlgoConfig>;
   return [...keys].filter((k) => was[k] !== live[k]).map((k) => `${k}: saved ${String(was[k])}, live ${String(live[k])}`);
 }

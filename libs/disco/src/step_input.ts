@@ -1,6 +1,6 @@
 /** What one train step consumes, and its checks (every error names the batch). */
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchError } from './errors.ts';
+import { StepInputError } from './errors.ts';
 import { assertPermutation } from './rng.ts';
 
 export interface StepInput {
@@ -31,11 +31,11 @@ export interface InputExpectations {
   needsTeacher: boolean;
 }
 
-/** Throws BatchError unless the views and teacher embeddings have the expected shapes. */
+/** Throws StepInputError unless the views and teacher embeddings have the expected shapes. */
 export function checkStepInput(input: StepInput, want: InputExpectations): void {
   const { batchId, x1, x2 } = input;
   const fail = (reason: string): never => {
-    throw new BatchError(batchId, reason);
+    throw new StepInputError(batchId, reason);
   };
   if (x1.rank !== 4) fail(`x1 has shape [${x1.shape}], not [N, H, W, C]`);
   if (!sameShape(x1.shape, x2.shape)) fail(`x2 has shape [${x2.shape}] but x1 has [${x1.shape}]`);

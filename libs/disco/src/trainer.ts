@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Encoder, NamedTensor } from '@disco/models';
 import { registerGradients, type Collective } from '@disco/tensor';
-import { type DiscoConfig, localBatchSize, usesTeacher } from './config.ts';
+import { type AlgoConfig, localBatchSize, usesTeacher } from './config.ts';
 import { EmbeddingDimError, NonFiniteLossError, StateError, type LossTerm } from './errors.ts';
 import { KeyQueue } from './queue.ts';
 import { MoCo } from './moco.ts';
@@ -57,13 +57,13 @@ export interface StepProbe {
 }
 
 /** Registers tfjs's gradient functions (idempotent), then builds the trainer. */
-export async function createDiscoTrainer(config: DiscoConfig, options: DiscoTrainerOptions): Promise<DiscoTrainer> {
+export async function createDiscoTrainer(config: AlgoConfig, options: DiscoTrainerOptions): Promise<DiscoTrainer> {
   await registerGradients();
   return new DiscoTrainer(config, options);
 }
 
 /** The student head must output `embedDim` through `headHidden`; the teacher must match it. */
-function checkDimensions(config: DiscoConfig, student: Encoder, teacherDim: number | undefined): void {
+function checkDimensions(config: AlgoConfig, student: Encoder, teacherDim: number | undefined): void {
   const { embedDim, headHidden, mode } = config;
   if (student.embeddingDim !== embedDim) throw new EmbeddingDimError(`student head outputs ${student.embeddingDim} dims, config embedDim is ${embedDim}`);
   const hidden = student.fc.config.hidden;
@@ -86,7 +86,7 @@ export class DiscoTrainer {
   private steps = 0;
 
   constructor(
-    readonly config: DiscoConfig,
+    readonly config: AlgoConfig,
     options: DiscoTrainerOptions,
   ) {
     if (!tf.getGradient('BatchMatMul')) {
@@ -311,7 +311,7 @@ export class DiscoTrainer {
     const problems: string[] = [];
     if (m.format !== state.STATE_FORMAT || m.version !== state.STATE_VERSION) problems.push(`format ${m.format}/${m.version} is not ${state.STATE_FORMAT}/${state.STATE_VERSION}`);
     if (m.mode !== this.config.mode) problems.push(`mode '${m.mode}' is not '${this.config.mode}'`);
-    problems.push(...state.configDifferences(m.config ?? ({} as DiscoConfig), this.config).map((d) => `config ${d}`));
+    problems.push(...state.configDifferences(m.config ?? ({} as AlgoConfig), this.config).map((d) => `config ${d}`));
     if (!Number.isInteger(m.step) || m.step < 0) problems.push(`step ${m.step} is not a non-negative integer`);
     if (!Number.isInteger(m.queuePtr) || m.queuePtr < 0 || m.queuePtr >= this.config.K) problems.push(`queuePtr ${m.queuePtr} is not in 0…${this.config.K - 1}`);
     if (m.rng?.algorithm !== STEP_RNG_ALGORITHM || m.rng.step !== m.step) problems.push(`rng ${JSON.stringify(m.rng)} is not ${STEP_RNG_ALGORITHM} at step ${m.step}`);

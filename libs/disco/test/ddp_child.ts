@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, ProcessGroup } from '@disco/tensor';
 import { InitRng, normal, randomPermutation } from '@disco/models';
-import { DiscoTrainer, type DiscoConfig, type LossMode, type ShuffleBnMode } from '@disco/disco';
+import { DiscoTrainer, type AlgoConfig, type LossMode, type ShuffleBnMode } from '@disco/disco';
 
 /** uniform draws of the seeded generator `seed`. */
 function uniformOf(seed: number): () => number {
@@ -25,7 +25,7 @@ const n = N / world;
 
 await initBackend('native');
 const single = role === 'single';
-const config: DiscoConfig = tinyConfig({
+const config: AlgoConfig = tinyConfig({
   mode, batchSize: N, worldSize: single ? 1 : world, shuffleBn: single ? 'ghost' : shuffleBn,
   // Alone, BatchNorm as each replica computes it: the student over groups of n; the keys in ghost
   // batches that are each replica's (ghost mode: 2 per replica; ddp mode: one slice of n each).

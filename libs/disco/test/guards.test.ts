@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, registerGradients } from '@disco/tensor';
 import {
-  BatchError, DISCO_DEFAULTS, DiscoConfigError, DiscoTrainer, EmbeddingDimError, NonFiniteLossError, createDiscoTrainer, resolveDiscoConfig,
+  StepInputError, ALGO_DEFAULTS, AlgoConfigError, DiscoTrainer, EmbeddingDimError, NonFiniteLossError, createDiscoTrainer, resolveAlgoConfig,
 } from '@disco/disco';
 import { disposeInput, randomInput, tinyConfig, tinyEncoder, tinyTrainer } from './tiny.ts';
 
@@ -12,8 +12,8 @@ await initBackend();
 await registerGradients();
 
 test('defaults are the DisCo commands, frozen', () => {
-  assert.ok(Object.isFrozen(DISCO_DEFAULTS));
-  const c = resolveDiscoConfig();
+  assert.ok(Object.isFrozen(ALGO_DEFAULTS));
+  const c = resolveAlgoConfig();
   assert.ok(Object.isFrozen(c));
   assert.deepEqual(
     { mode: c.mode, K: c.K, m: c.m, T: c.T, embedDim: c.embedDim, headHidden: c.headHidden, lambda: c.lambda, mseReduction: c.mseReduction },
@@ -26,14 +26,14 @@ test('defaults are the DisCo commands, frozen', () => {
 });
 
 test('an invalid config lists every problem', () => {
-  assert.throws(() => resolveDiscoConfig({ K: 1000, batchSize: 256 }), (e: Error) => e instanceof DiscoConfigError && /K=1000 must be a multiple of batchSize=256/.test(e.message));
-  assert.throws(() => resolveDiscoConfig({ mode: 'seed', K: 768, batchSize: 256 }), /K=768 must be a multiple of 2·batchSize=512/);
-  assert.throws(() => resolveDiscoConfig({ ghostBatchSize: 24 }), /the batch of 256 per replica must be a multiple of ghostBatchSize=24/);
+  assert.throws(() => resolveAlgoConfig({ K: 1000, batchSize: 256 }), (e: Error) => e instanceof AlgoConfigError && /K=1000 must be a multiple of batchSize=256/.test(e.message));
+  assert.throws(() => resolveAlgoConfig({ mode: 'seed', K: 768, batchSize: 256 }), /K=768 must be a multiple of 2·batchSize=512/);
+  assert.throws(() => resolveAlgoConfig({ ghostBatchSize: 24 }), /the batch of 256 per replica must be a multiple of ghostBatchSize=24/);
   assert.throws(
-    () => resolveDiscoConfig({ T: -1, m: 2, mode: 'byol' as never }),
-    (e: Error) => e instanceof DiscoConfigError && ['T:', 'm:', 'mode:'].every((s) => e.message.includes(s)),
+    () => resolveAlgoConfig({ T: -1, m: 2, mode: 'byol' as never }),
+    (e: Error) => e instanceof AlgoConfigError && ['T:', 'm:', 'mode:'].every((s) => e.message.includes(s)),
   );
-  assert.throws(() => resolveDiscoConfig({ tau: 1 } as never), /tau/);
+  assert.throws(() => resolveAlgoConfig({ tau: 1 } as never), /tau/);
 });
 
 test('teacher/student embedding dimensions are checked at construction', async () => {
@@ -66,7 +66,7 @@ test('a malformed batch is refused, naming the batch', () => {
   ];
   const before = tf.memory().numTensors;
   for (const [patch, message] of cases) {
-    assert.throws(() => trainer.trainStep({ ...input, ...patch }), (e: Error) => e instanceof BatchError && message.test(e.message), String(message));
+    assert.throws(() => trainer.trainStep({ ...input, ...patch }), (e: Error) => e instanceof StepInputError && message.test(e.message), String(message));
   }
   assert.equal(tf.memory().numTensors, before);
   assert.equal(trainer.step, 0);

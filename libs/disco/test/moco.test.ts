@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, registerGradients } from '@disco/tensor';
 import { InitRng, normal } from '@disco/models';
 import {
-  KeyQueue, MoCo, SeedDistiller, TorchSgd, distillMse, inversePermutation, learningRate, stepPermutation, resolveDiscoConfig,
+  KeyQueue, MoCo, SeedDistiller, TorchSgd, distillMse, inversePermutation, learningRate, stepPermutation, resolveAlgoConfig,
   shuffledGhostForward, stepRng,
 } from '@disco/disco';
 import { tinyConfig, tinyEncoder, unitRows } from './tiny.ts';
@@ -195,13 +195,13 @@ test('SGD is torch.optim.SGD: d = g + wd·θ; buf = μ·buf + d; θ −= lr·buf
 });
 
 test('lr = baseLr·N/256 with MoCo cosine, per epoch or per step', () => {
-  const c = resolveDiscoConfig({ baseLr: 0.03, batchSize: 512, epochs: 200 });
+  const c = resolveAlgoConfig({ baseLr: 0.03, batchSize: 512, epochs: 200 });
   assert.equal(learningRate(c, 0), 0.06);
   assert.equal(learningRate(c, 100.9), learningRate(c, 100));
   assert.ok(Math.abs(learningRate(c, 100) - 0.03) < 1e-15);
-  const step = resolveDiscoConfig({ ...c, lrSchedule: 'cosine-step' });
+  const step = resolveAlgoConfig({ ...c, lrSchedule: 'cosine-step' });
   assert.ok(learningRate(step, 100.5) < learningRate(step, 100));
-  assert.equal(learningRate(resolveDiscoConfig({ ...c, lrSchedule: 'constant' }), 150), 0.06);
+  assert.equal(learningRate(resolveAlgoConfig({ ...c, lrSchedule: 'constant' }), 150), 0.06);
   assert.throws(() => learningRate(c, Number.NaN), /epoch NaN/);
 });
 

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, registerGradients } from '@disco/tensor';
 import { Encoder, ProjectionHead, ResNet } from '@disco/models';
-import { DiscoTrainer, resolveDiscoConfig, type LossMode, type StepProbe, type TensorRecord } from '@disco/disco';
+import { DiscoTrainer, resolveAlgoConfig, type LossMode, type StepProbe, type TensorRecord } from '@disco/disco';
 import { maxAbs, maxAbsDiff, readFixture, withPrefix } from './fixture_io.ts';
 
 await initBackend();
@@ -41,7 +41,7 @@ const GRAD_RTOL = 1e-4;
  */
 function parityTrainer(mode: LossMode): DiscoTrainer {
   const reduction = mode === 'disco' ? { mseReduction: 'batchmean' as const, lambda: meta.N } : { mseReduction: 'sum' as const, lambda: 1 };
-  const config = resolveDiscoConfig({
+  const config = resolveAlgoConfig({
     mode, K: meta.K, batchSize: meta.N, ghostBatchSize: meta.ghostBatchSize, embedDim: meta.embedDim, headHidden: meta.headHidden,
     T: meta.T, m: meta.m, seedTs: meta.seedTs, seedTt: meta.seedTt, momentum: meta.momentum, weightDecay: meta.weightDecay,
     baseLr: meta.baseLr, epochs: meta.epochs, lrSchedule: 'cosine-epoch', ...reduction,

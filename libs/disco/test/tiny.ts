@@ -1,7 +1,7 @@
 /** Tiny models and seeded batches for the algorithm tests (no tfjs random ops: same on every backend). */
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, Encoder, InitRng, Module, ProjectionHead, ResNet, normal, type ForwardOptions } from '@disco/models';
-import { DiscoTrainer, resolveDiscoConfig, type DiscoConfig, type StepInput } from '@disco/disco';
+import { DiscoTrainer, resolveAlgoConfig, type AlgoConfig, type StepInput } from '@disco/disco';
 
 export interface TinySpec {
   baseWidth: number;
@@ -12,17 +12,17 @@ export interface TinySpec {
 export const TINY: TinySpec = { baseWidth: 2, size: 8, seed: 7 };
 
 /** Tiny MoCo/DisCo config: batch 8, K 32, ghost batches of 4, head 16 → 8. */
-export function tinyConfig(overrides: Partial<DiscoConfig> = {}): DiscoConfig {
-  return resolveDiscoConfig({ K: 32, batchSize: 8, ghostBatchSize: 4, embedDim: 8, headHidden: 16, baseLr: 3.2, epochs: 10, ...overrides });
+export function tinyConfig(overrides: Partial<AlgoConfig> = {}): AlgoConfig {
+  return resolveAlgoConfig({ K: 32, batchSize: 8, ghostBatchSize: 4, embedDim: 8, headHidden: 16, baseLr: 3.2, epochs: 10, ...overrides });
 }
 
-export function tinyEncoder(config: DiscoConfig, spec: TinySpec = TINY): Encoder {
+export function tinyEncoder(config: AlgoConfig, spec: TinySpec = TINY): Encoder {
   const backbone = new ResNet({ depth: 18, stem: 'cifar', baseWidth: spec.baseWidth, seed: spec.seed });
   const head = new ProjectionHead({ inFeatures: backbone.featureDim, hidden: config.headHidden, outFeatures: config.embedDim, seed: spec.seed + 1 });
   return new Encoder(backbone, head);
 }
 
-export function tinyTrainer(config: DiscoConfig, spec: TinySpec = TINY): DiscoTrainer {
+export function tinyTrainer(config: AlgoConfig, spec: TinySpec = TINY): DiscoTrainer {
   return new DiscoTrainer(config, { buildEncoder: () => tinyEncoder(config, spec), teacherDim: config.mode === 'mocov2' ? undefined : config.embedDim });
 }
 
@@ -56,7 +56,7 @@ export class TwoConvNet extends Module {
   }
 }
 
-export function twoConvTrainer(config: DiscoConfig, seed = 3): DiscoTrainer {
+export function twoConvTrainer(config: AlgoConfig, seed = 3): DiscoTrainer {
   const buildEncoder = (): Encoder => new Encoder(new TwoConvNet(seed), new ProjectionHead({ inFeatures: 16, hidden: config.headHidden, outFeatures: config.embedDim, seed: seed + 1 }));
   return new DiscoTrainer(config, { buildEncoder, teacherDim: config.mode === 'mocov2' ? undefined : config.embedDim });
 }
@@ -70,7 +70,7 @@ export function unitRows(rng: InitRng, n: number, d: number): tf.Tensor2D {
 }
 
 /** A seeded random batch (views and teacher embeddings); dispose with `disposeInput`. */
-export function randomInput(config: DiscoConfig, seed: number, step = 0, size = TINY.size): StepInput {
+export function randomInput(config: AlgoConfig, seed: number, step = 0, size = TINY.size): StepInput {
   const rng = new InitRng(seed);
   const n = config.batchSize;
   return {

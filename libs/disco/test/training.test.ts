@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, registerGradients } from '@disco/tensor';
 import { InitRng, normal } from '@disco/models';
-import { resolveDiscoConfig, type DiscoConfig, type LossMode, type StepInput } from '@disco/disco';
+import { resolveAlgoConfig, type AlgoConfig, type LossMode, type StepInput } from '@disco/disco';
 import { twoConvTrainer, unitRows } from './tiny.ts';
 
 await initBackend();
@@ -16,8 +16,8 @@ await registerGradients();
 const N = 8;
 const SIZE = 8;
 
-function config(mode: LossMode, overrides: Partial<DiscoConfig> = {}): DiscoConfig {
-  return resolveDiscoConfig({ mode, K: 64, batchSize: N, ghostBatchSize: 4, embedDim: 8, headHidden: 32, baseLr: 1.6, epochs: 1, lrSchedule: 'constant', ...overrides });
+function config(mode: LossMode, overrides: Partial<AlgoConfig> = {}): AlgoConfig {
+  return resolveAlgoConfig({ mode, K: 64, batchSize: N, ghostBatchSize: 4, embedDim: 8, headHidden: 32, baseLr: 1.6, epochs: 1, lrSchedule: 'constant', ...overrides });
 }
 
 /**

@@ -50,7 +50,7 @@ export class NonFiniteEmbeddingError extends Error {
 }
 
 /** Throws NonFiniteEmbeddingError if any value of `data` ([n, dim] row-major) is NaN or ±Inf. */
-export function checkFinite(data: Float32Array, dim: number, batch: string, view: ViewNumber): void {
+export function checkFiniteEmbeddings(data: Float32Array, dim: number, batch: string, view: ViewNumber): void {
   let bad = 0;
   let first = -1;
   for (let i = 0; i < data.length; i++) {
@@ -124,12 +124,12 @@ export function makeEmbedHandler(deps: EmbedDeps) {
       c.release(view);
       if (done || !data) return;
       try {
-        checkFinite(data, deps.model.embeddingDim, c.call.key, view); // [n, D]
+        checkFiniteEmbeddings(data, deps.model.embeddingDim, c.call.key, view); // [n, D]
       } catch (err) {
         deps.metrics.nonFiniteViews.inc();
         throw err;
       }
-      deps.metrics.images.inc(n);
+      deps.metrics.views.inc(n);
       const chunks = chunkEmbeddings(
         { batch: c.call.id, leaseId: c.call.leaseId, view, batchSize: n, offset: 0, count: n, dim: deps.model.embeddingDim, data },
         deps.chunkBytes,

@@ -6,7 +6,7 @@ export type TeacherView = '1' | '2';
 
 export interface TeacherMetrics {
   batches: Counter<'outcome'>;
-  images: Counter;
+  views: Counter;
   forwardSeconds: Histogram<'bn_mode'>;
   batchSeconds: Histogram;
   inflight: Gauge;
@@ -40,7 +40,7 @@ export function createTeacherMetrics(registry: Registry): TeacherMetrics {
       labelNames: ['outcome'] as const,
       registers,
     }),
-    images: new Counter({ name: 'disco_teacher_images_total', help: 'Images embedded (each view counts).', registers }),
+    views: new Counter({ name: 'disco_teacher_views_total', help: 'Views embedded (both views of an image count: images = views / 2).', registers }),
     forwardSeconds: new Histogram({
       name: 'disco_teacher_forward_seconds',
       help: 'Time to embed one view of one batch: normalise, forward, L2-normalise, read back.',

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { discoConfigSchema, loadConfig } from '@disco/config';
 import { channelOptions, chunkViews, listServicesByReflection, loadProtos, type EmbeddingChunk__Output, type TeacherClient, type ViewChunk } from '@disco/dataplane';
 import { start } from '../src/main.ts';
-import { NonFiniteEmbeddingError, checkFinite } from '../src/embed_handler.ts';
+import { NonFiniteEmbeddingError, checkFiniteEmbeddings } from '../src/embed_handler.ts';
 
 const N = 4;
 const SIDE = 16;
@@ -42,11 +42,11 @@ async function counter(metricsPort: number, name: string): Promise<number> {
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
 }
 
-test('checkFinite names the first bad value and counts them all', () => {
-  assert.doesNotThrow(() => checkFinite(new Float32Array([0, 1, -1, 3e38]), 2, 'r/0/0', 1));
+test('checkFiniteEmbeddings names the first bad value and counts them all', () => {
+  assert.doesNotThrow(() => checkFiniteEmbeddings(new Float32Array([0, 1, -1, 3e38]), 2, 'r/0/0', 1));
   const data = new Float32Array([0.5, 0.5, 0.5, Infinity, NaN, -Infinity]); // [3, 2]
   assert.throws(
-    () => checkFinite(data, 2, 'r/0/1', 2),
+    () => checkFiniteEmbeddings(data, 2, 'r/0/1', 2),
     (err: unknown) =>
       err instanceof NonFiniteEmbeddingError &&
       err.batch === 'r/0/1' &&

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { discoConfigSchema } from '@disco/config';
 import { MOCO_V2_RECIPE, type AugmentRecipe } from '@disco/augment';
-import { LOSS_MODES, LR_SCHEDULES, MSE_REDUCTIONS, SHUFFLE_BN_MODES, resolveDiscoConfig, type DiscoConfig as AlgoConfig } from '@disco/disco';
+import { LOSS_MODES, LR_SCHEDULES, MSE_REDUCTIONS, SHUFFLE_BN_MODES, resolveAlgoConfig, type AlgoConfig } from '@disco/disco';
 
 const port = (def: number, what: string) => z.number().int().min(0).max(65535).default(def).describe(`${what} (0 = any free port)`);
 
@@ -115,10 +115,10 @@ export const trainerConfigSchema = discoConfigSchema.extend({
 export type TrainerConfig = z.output<typeof trainerConfigSchema>;
 export type TrainerSection = z.output<typeof trainerSection>;
 
-/** The algorithm's config (libs/disco) from ours; throws DiscoConfigError naming each problem. */
+/** The algorithm's config (libs/disco) from ours; throws AlgoConfigError naming each problem. */
 export function algoConfig(config: Readonly<TrainerConfig>): AlgoConfig {
   const { trainer, algo } = config;
-  return resolveDiscoConfig({
+  return resolveAlgoConfig({
     mode: algo.mode,
     K: algo.k,
     m: algo.m,

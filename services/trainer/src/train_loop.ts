@@ -17,7 +17,7 @@ import type { CheckpointMeta, PlanPosition } from './checkpoint/checkpoint_file.
 import type { TrainerMetrics } from './metrics.ts';
 import type { Progress } from './progress.ts';
 import { checkJoinedBatch, toEngineBatch } from './batch_input.ts';
-import type { TrainEngine } from './engine/train_engine.ts';
+import { EngineError, type TrainEngine } from './engine/train_engine.ts';
 import type { KnnLog } from './knn_log.ts';
 import type { Log } from '@disco/metrics';
 
@@ -106,7 +106,7 @@ export class TrainLoop {
     try {
       reply = await engine.step(toEngineBatch(batch, withTeacher), lrEpoch);
     } catch (err) {
-      if ((err as Error).name === 'NonFiniteLossError') {
+      if (err instanceof EngineError && err.nonFiniteLoss) {
         metrics.nonFiniteLosses.inc();
         await this.saveCheckpoint(); // the step did not update: keep everything trained so far
       }

@@ -81,12 +81,12 @@ export function decodeEmbeddingChunk(msg: EmbeddingChunk__Output, limits: WireLi
     throw new InvalidFieldError('data', `${msg.data.byteLength} bytes for float32 shape [${msg.shape.join(', ')}] (want ${want})`);
   }
   const data = asFloat32(msg.data);
-  checkFinite(data, dim, msg.offset);
+  checkFiniteRows(data, dim, msg.offset);
   return { batch, key: batchKey(batch), leaseId, view, batchSize, offset: msg.offset, count, dim, data };
 }
 
 /** NaN or ±Infinity in an embedding would poison the loss: refused, naming the row and column. */
-function checkFinite(data: Float32Array, dim: number, offset: number): void {
+function checkFiniteRows(data: Float32Array, dim: number, offset: number): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
       throw new InvalidFieldError('data', `embedding of batch position ${offset + Math.floor(i / dim)}, column ${i % dim} is ${data[i]} (must be finite)`);

@@ -24,7 +24,7 @@ export interface DeliverCounters {
   invalid: number;
 }
 
-export interface DeliverDeps {
+export interface DeliverHandlerDeps {
   window: LeaseWindow<unknown>;
   join: BatchJoin;
   limits: WireLimits;
@@ -42,7 +42,7 @@ export function decodeDelivery(msg: Delivery__Output, limits: WireLimits): ViewC
   throw new InvalidFieldError('kind', 'a delivery holds views or embeddings');
 }
 
-export function makeDeliverHandler(deps: DeliverDeps) {
+export function makeDeliverHandler(deps: DeliverHandlerDeps) {
   return (call: DeliverCall, callback: grpc.sendUnaryData<DeliverReply>): void => {
     let first: ViewChunkData | EmbeddingChunkData | undefined;
     let finished = false;

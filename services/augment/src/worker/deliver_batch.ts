@@ -20,7 +20,7 @@ import { observeOp, type AugmentMetrics, type BatchOutcome } from '../metrics.ts
 import { embedBatch } from './teacher_call.ts';
 import type { Log } from '@disco/metrics';
 
-export interface DeliverDeps {
+export interface DeliverBatchDeps {
   augmenter: BatchAugmenter;
   coordinator: CoordinatorClient;
   /** Absent: a views-only run (MoCo-v2 mode). */
@@ -33,7 +33,7 @@ export interface DeliverDeps {
   log: Log;
 }
 
-export async function deliverBatch(deps: DeliverDeps, spec: CheckedSpec): Promise<BatchOutcome> {
+export async function deliverBatch(deps: DeliverBatchDeps, spec: CheckedSpec): Promise<BatchOutcome> {
   const { metrics } = deps;
   const abort = new AbortController();
   const { chunks } = await deps.augmenter.run(spec);

@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { DiscoState } from '@disco/disco';
 import { wholeBuffers } from './whole_buffers.ts';
+import { NonFiniteLossError } from '@disco/disco';
 import type { TrainerConfig } from '../config.ts';
 import type { EngineBatch, EngineInfo, EngineMessage, EngineReplies, EngineRequest } from './protocol.ts';
 
@@ -14,6 +15,11 @@ export class EngineError extends Error {
   constructor(readonly engineName: string, message: string, readonly engineStack?: string) {
     super(message);
     this.name = engineName;
+  }
+
+  /** Whether the engine threw a non-finite loss (the step did not update anything). */
+  get nonFiniteLoss(): boolean {
+    return this.engineName === NonFiniteLossError.name; // the class name the error kept across the thread
   }
 }
 
