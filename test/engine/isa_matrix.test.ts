@@ -11,9 +11,10 @@
  * ISA it dispatched to (ONEDNN_VERBOSE), so a cap that silently did nothing fails; ATen's own
  * kernels are capped alongside (ATEN_CPU_CAPABILITY = default, avx2, avx512).
  *
- * Then the same tests against the addon built with -fsanitize=address (built here if needed,
- * ~1 min; `DISCO_NATIVE_SANITIZE=address npm run build -w libs/tensor/native`), libasan
- * preloaded, the block cache off so every allocation passes through the sanitizer: zero reports.
+ * Then the kernel tests and the PyTorch parity steps (full train steps in every mode) against
+ * the addon built with -fsanitize=address (built here if needed, ~2 min;
+ * `DISCO_NATIVE_SANITIZE=address npm run build -w libs/tensor/native`), libasan preloaded, the
+ * block cache off so every allocation passes through the sanitizer: zero reports.
  *
  * Every combination is a real child process; this file only starts them and reads their exits.
  */
@@ -93,11 +94,16 @@ function node(args: string[], env: Record<string, string | undefined>, timeoutMs
   });
 }
 
-/** The entry file that imports every suite file (node:test runs them all in its process). */
-function writeEntry(dir: string): string {
-  const entry = join(dir, 'native_suite.mts'); // .mts: an ES module wherever the folder is
-  writeFileSync(entry, suiteFiles().map((f) => `import ${JSON.stringify(f)};`).join('\n') + '\n');
+/** An entry file that imports `files` (node:test runs them all in its process). */
+function writeEntry(dir: string, name: string, files: string[]): string {
+  const entry = join(dir, `${name}.mts`); // .mts: an ES module wherever the folder is
+  writeFileSync(entry, files.map((f) => `import ${JSON.stringify(f)};`).join('\n') + '\n');
   return entry;
+}
+
+/** Under the sanitizer (several times slower): the kernel tests and the PyTorch parity steps (full train steps in every mode). */
+function sanitizerFiles(): string[] {
+  return suiteFiles().filter((f) => !/state\.test\.ts$|native_layer_shapes\.test\.ts$/.test(f));
 }
 
 /** pass/fail counts of a TAP run, and the first failures' messages (the output itself is not echoed: its '# pass' lines would be counted twice). */
@@ -120,7 +126,8 @@ if (libtorchMissing) {
   });
 } else {
   const work = mkdtempSync(join(tmpdir(), 'disco-engine-matrix-'));
-  const entry = writeEntry(work);
+  const entry = writeEntry(work, 'native_suite', suiteFiles());
+  const asanEntry = writeEntry(work, 'native_suite_asan', sanitizerFiles());
   const cache = join(work, 'cpu-reference');
   mkdirSync(cache);
   const malloc = mallocDebug();
@@ -174,17 +181,16 @@ if (libtorchMissing) {
       DISCO_NATIVE_CACHE_MB: '0', // every block through the sanitizer's malloc, none reused behind its back
       LD_PRELOAD: asan,
       ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1:halt_on_error=1',
-      DISCO_LAYER_SHAPES_MAX_BATCH: '1',
     };
     const probe = await node([join(import.meta.dirname, 'isa_probe.ts')], env, 60_000);
     assert.equal(probe.code, 0, `probe: ${verdict(probe).summary}`);
     const mapped = JSON.parse(/^\{"probe".*$/m.exec(probe.out)?.[0] ?? '{}') as { mapped?: string[] };
     assert.ok(mapped.mapped?.includes(ASAN_ADDON), `the sanitized addon was not the one loaded: ${mapped.mapped}`);
     assert.ok(mapped.mapped?.some((p) => p.includes('libasan')), 'libasan is not mapped');
-    const run = await node(['--test-reporter=tap', entry], env, 400_000);
+    const run = await node(['--test-reporter=tap', asanEntry], env, 400_000);
     const v = verdict(run);
     assert.doesNotMatch(run.out, /AddressSanitizer/, v.summary);
     assert.equal(run.code, 0, v.summary);
-    assert.ok(v.pass >= 50 && v.fail === 0, `${v.pass} passed, ${v.fail} failed`);
+    assert.ok(v.pass >= 40 && v.fail === 0, `${v.pass} passed, ${v.fail} failed`);
   });
 }

@@ -7,6 +7,7 @@ export * from './codec/views.ts';
 export * from './codec/embeddings.ts';
 export * from './codec/spec.ts';
 export * from './codec/params.ts';
+export * from './codec/deliver_outcome.ts';
 export * from './status.ts';
 export * from './lease/lease_window.ts';
 export * from './join/view_collector.ts';

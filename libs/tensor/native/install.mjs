@@ -98,7 +98,9 @@ if (SANITIZE) {
 console.log(`@disco/tensor-native: building the libtorch addon${SANITIZE ? ` with -fsanitize=${SANITIZE}` : ''} (about a minute)…`);
 const [cmd, ...pre] = nodeGyp();
 const args = [...pre, 'rebuild', ...nodeDir(), '-j', String(Math.max(1, availableParallelism()))];
-const run = spawnSync(cmd, args, { cwd: gypRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+// No colours: binding.gyp reads values printed by node, which FORCE_COLOR (set by Nx and some CIs) would wrap in escape codes.
+const { FORCE_COLOR: _colour, ...gypEnv } = process.env;
+const run = spawnSync(cmd, args, { cwd: gypRoot, stdio: ['ignore', 'inherit', 'inherit'], env: gypEnv });
 if (run.status !== 0 || !existsSync(addon)) {
   skip(`node-gyp ${args.slice(pre.length).join(' ')} failed (exit ${run.status ?? run.signal}); see the output above`);
 }

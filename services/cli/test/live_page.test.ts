@@ -34,7 +34,7 @@ test('the live page shows the run as it trains: curves that grow, kNN by epoch, 
   const config = join(dir, 'live.json');
   const loopback = { host: '127.0.0.1', port: 0, metricsPort: 0 };
   writeFileSync(config, JSON.stringify({
-    trainer: { ...loopback, run: 'live', runDir, seed: 1, epochs: 3, batchSize: 8, size: 16, model: 'resnet18-cifar', width: 0.0625, limitImages: 96, checkpointEvery: 0, knnEvery: 1, knnBank: 64, knnQueries: 32 },
+    trainer: { ...loopback, run: 'live', runDir, seed: 1, epochs: 6, batchSize: 8, size: 16, model: 'resnet18-cifar', width: 0.0625, limitImages: 96, checkpointEvery: 0, knnEvery: 1, knnBank: 64, knnQueries: 32 },
     algo: { k: 64, headHidden: 32, embedDim: 16, ghostBatchSize: 4 },
     teacher: { ...loopback, model: 'resnet18-cifar', width: 0.0625, headHidden: 32, embedDim: 16, seed: 3, checkpoint: '' },
     augment: { ...loopback, imagesInFlight: 2, batchesInFlight: 2 },

@@ -16,6 +16,7 @@ import { toWireBatchId } from '../codec/batch_id.ts';
 import { toServiceError } from '../status.ts';
 import type { LeaseWindow } from '../lease/lease_window.ts';
 import type { BatchJoin } from '../join/batch_join.ts';
+import { toWireOutcome } from '../codec/deliver_outcome.ts';
 
 export interface DeliverCounters {
   accepted: number;
@@ -90,7 +91,7 @@ export function makeDeliverHandler(deps: DeliverHandlerDeps) {
         const outcome = deps.window.complete(result.batch.key, result.batch.leaseId);
         if (outcome !== 'accepted') deps.join.take(result.batch.key);
         deps.counters[outcome === 'accepted' ? 'accepted' : outcome]++;
-        finish(null, { batch: toWireBatchId(result.batch.id), outcome: outcome === 'accepted' ? 'ACCEPTED' : outcome === 'duplicate' ? 'DUPLICATE' : 'STALE' });
+        finish(null, { batch: toWireBatchId(result.batch.id), outcome: toWireOutcome(outcome) });
         if (outcome === 'accepted') deps.onJoined();
       } catch (err) {
         finish(err);

@@ -26,6 +26,13 @@ export function writeListeningLine(line: Omit<ListeningLine, 'event'>): void {
   process.stdout.write(JSON.stringify(record) + '\n');
 }
 
+/** `env` without `key` when it is set but empty. */
+function withoutEmpty(env: NodeJS.ProcessEnv, key: string): NodeJS.ProcessEnv {
+  if (env[key] !== '') return env;
+  const { [key]: _empty, ...rest } = env;
+  return rest;
+}
+
 export interface SpawnedRole {
   child: ChildProcess;
   info: ListeningLine;
@@ -63,7 +70,8 @@ export class RoleStartError extends Error {
 export function spawnRole(options: SpawnRoleOptions): Promise<SpawnedRole> {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', TSX_LOADER, options.script, ...(options.args ?? [])], {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    // A role started by another process (disco train, tests) logs readable lines unless asked for JSON.
+    env: { DISCO_LOG_FORMAT: 'pretty', ...withoutEmpty(options.env ?? process.env, 'DISCO_LOG_FORMAT') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

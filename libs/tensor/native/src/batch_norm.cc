@@ -7,27 +7,11 @@
 
 #include <ATen/Parallel.h>
 
+#include "channel_params.h"
 #include "channel_sums.h"
 #include "js_tensor.h"
 
 namespace disco {
-namespace {
-
-int64_t rowsOf(const Shape& xs) {
-  int64_t rows = 1;
-  for (size_t i = 0; i + 1 < xs.size(); i++) rows *= xs[i];
-  return rows;
-}
-
-// A per-channel parameter: length C, or absent (then `fallback` everywhere).
-std::vector<float> channelParam(const Args& args, size_t i, int64_t c, float fallback) {
-  if (args.isNull(i)) return std::vector<float>(c, fallback);
-  const at::Tensor t = args.floats(i, {c});
-  const float* p = t.data_ptr<float>();
-  return std::vector<float>(p, p + c);
-}
-
-}  // namespace
 
 // batchNorm(x, xShape, mean, variance, offset|null, scale|null, epsilon) → y = (x − mean)·scale/√(var+ε) + offset
 DISCO_NATIVE_FN(batchNorm) {

@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import {
+  fromWireOutcome,
   writeMessage,
   type CheckedSpec,
   type CoordinatorClient,
@@ -92,5 +93,5 @@ export async function deliverBatch(deps: DeliverBatchDeps, spec: CheckedSpec): P
   }
   const answer = await reply;
   observeOp(metrics, 'deliver', (performance.now() - t0) / 1000);
-  return answer.outcome === 'ACCEPTED' ? 'accepted' : answer.outcome === 'DUPLICATE' ? 'duplicate' : 'stale';
+  return fromWireOutcome(answer.outcome);
 }

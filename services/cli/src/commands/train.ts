@@ -19,12 +19,12 @@ import { ProgressDisplay, formatDuration } from '../supervisor/progress_bar.ts';
 export { explainTrainConfig, resolveTrainConfig, trainConfigSchema, type TrainConfig } from '../train_config.ts';
 
 /**
- * The environment for the roles: without the config variables already folded into their file;
- * their logs (run-dir/logs/*.log) readable lines unless DISCO_LOG_FORMAT=json asks for JSON.
+ * The environment for the roles: without the config variables already folded into their file.
+ * (Their logs, run-dir/logs/*.log, are readable lines unless DISCO_LOG_FORMAT=json: spawnRole.)
  */
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const folded = new Set(['DISCO_CONFIG', ...configFields(trainConfigSchema).map((f) => f.env)]);
-  return { DISCO_LOG_FORMAT: 'pretty', ...Object.fromEntries(Object.entries(env).filter(([k]) => !folded.has(k) && !(k === 'DISCO_LOG_FORMAT' && !env[k]))) };
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !folded.has(k)));
 }
 
 export const trainCommand: Command = {

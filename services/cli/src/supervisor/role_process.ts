@@ -64,7 +64,7 @@ export class RoleProcess {
     this.stopRequested = false;
     // The marker between starts of the role, in the log's own format.
     const time = new Date().toISOString();
-    this.log.write(options.env.DISCO_LOG_FORMAT === 'json'
+    this.log.write(options.env.DISCO_LOG_FORMAT === 'json' // as spawnRole passes it on
       ? JSON.stringify({ level: 'info', time, role: options.role, msg: `--- starting ${options.name}`, supervisor: true }) + '\n'
       : `--- ${time} starting ${options.name}\n`);
     this.spawned = await spawnRole({

@@ -1,7 +1,7 @@
 /** Conv2D (NHWC input, HWIO filter) on libtorch: at::convolution, oneDNN on channels-last data. */
 import { backend_util, Conv2D, type Conv2DAttrs, type KernelConfig } from '@tensorflow/tfjs-core';
 import { allFloat32 } from '../native_backend.ts';
-import { convSpec, nativeConvOk } from './conv_spec.ts';
+import { convSpec, nativeConvOk } from './conv_geometry.ts';
 import { withCpuFallback } from './fallback.ts';
 
 export const conv2DConfig: KernelConfig = {

@@ -1,7 +1,7 @@
 /** Conv2DBackpropFilter (the gradient of Conv2D with respect to its HWIO filter). */
 import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type KernelConfig } from '@tensorflow/tfjs-core';
 import { allFloat32 } from '../native_backend.ts';
-import { convSpec, nativeConvOk } from './conv_spec.ts';
+import { convSpec, nativeConvOk } from './conv_geometry.ts';
 import { withCpuFallback } from './fallback.ts';
 
 export const conv2DBackpropFilterConfig: KernelConfig = {

@@ -1,7 +1,7 @@
 /** Conv2DBackpropInput (the gradient of Conv2D with respect to its input; also conv2dTranspose). */
 import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelConfig } from '@tensorflow/tfjs-core';
 import { allFloat32 } from '../native_backend.ts';
-import { convSpec, nativeConvOk } from './conv_spec.ts';
+import { convSpec, nativeConvOk } from './conv_geometry.ts';
 import { withCpuFallback } from './fallback.ts';
 
 export const conv2DBackpropInputConfig: KernelConfig = {

@@ -1,7 +1,7 @@
 /** DepthwiseConv2dNative (HWCM filter) as a grouped convolution (groups = input channels). */
 import { backend_util, DepthwiseConv2dNative, type DepthwiseConv2dNativeAttrs, type KernelConfig } from '@tensorflow/tfjs-core';
 import { allFloat32 } from '../native_backend.ts';
-import { convSpec, nativeConvOk } from './conv_spec.ts';
+import { convSpec, nativeConvOk } from './conv_geometry.ts';
 import { withCpuFallback } from './fallback.ts';
 
 export const depthwiseConv2dNativeConfig: KernelConfig = {

@@ -1,7 +1,7 @@
 /** DepthwiseConv2dNativeBackpropFilter (the depthwise conv's HWCM filter gradient). */
 import { backend_util, DepthwiseConv2dNativeBackpropFilter, type DepthwiseConv2dNativeBackpropFilterAttrs, type KernelConfig } from '@tensorflow/tfjs-core';
 import { allFloat32 } from '../native_backend.ts';
-import { convSpec, nativeConvOk } from './conv_spec.ts';
+import { convSpec, nativeConvOk } from './conv_geometry.ts';
 import { withCpuFallback } from './fallback.ts';
 
 export const depthwiseConv2dNativeBackpropFilterConfig: KernelConfig = {

@@ -1,7 +1,7 @@
 /** DepthwiseConv2dNativeBackpropInput (the depthwise conv's input gradient). */
 import { backend_util, DepthwiseConv2dNativeBackpropInput, type DepthwiseConv2dNativeBackpropInputAttrs, type KernelConfig } from '@tensorflow/tfjs-core';
 import { allFloat32 } from '../native_backend.ts';
-import { convSpec, nativeConvOk } from './conv_spec.ts';
+import { convSpec, nativeConvOk } from './conv_geometry.ts';
 import { withCpuFallback } from './fallback.ts';
 
 export const depthwiseConv2dNativeBackpropInputConfig: KernelConfig = {

@@ -1,7 +1,7 @@
 /** FusedConv2D (conv + bias + activation) on libtorch, the activation applied in place. */
 import { backend_util, FusedConv2D, type FusedConv2DAttrs, type KernelConfig } from '@tensorflow/tfjs-core';
 import { allFloat32 } from '../native_backend.ts';
-import { convSpec, nativeConvOk } from './conv_spec.ts';
+import { convSpec, nativeConvOk } from './conv_geometry.ts';
 import { withCpuFallback } from './fallback.ts';
 import { NATIVE_ACTIVATIONS } from './activations.ts';
 

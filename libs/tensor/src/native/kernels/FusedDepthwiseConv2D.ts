@@ -1,7 +1,7 @@
 /** FusedDepthwiseConv2D (depthwise conv + bias + activation). */
 import { backend_util, FusedDepthwiseConv2D, type FusedDepthwiseConv2DAttrs, type KernelConfig } from '@tensorflow/tfjs-core';
 import { allFloat32 } from '../native_backend.ts';
-import { convSpec, nativeConvOk } from './conv_spec.ts';
+import { convSpec, nativeConvOk } from './conv_geometry.ts';
 import { withCpuFallback } from './fallback.ts';
 import { NATIVE_ACTIVATIONS } from './activations.ts';
 

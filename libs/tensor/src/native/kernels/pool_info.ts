@@ -1,6 +1,6 @@
 /** tfjs pooling attributes resolved to the addon's filter size and 9-integer spec. */
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
-import { convSpec, nativeConvOk } from './conv_spec.ts';
+import { convSpec, nativeConvOk } from './conv_geometry.ts';
 
 export interface PoolAttrs {
   filterSize: [number, number] | number;
