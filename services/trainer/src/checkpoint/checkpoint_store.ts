@@ -1,14 +1,41 @@
 /**
- * The run directory's checkpoints: `checkpoints/step-<globalStep>.safetensors`. `save` writes
- * one atomically and keeps the newest `keep`; `latest` returns the newest one that reads back
- * and verifies, reporting (and skipping) torn or corrupt ones.
+ * The run directory's checkpoints: `checkpoints/step-<globalStep>.safetensors`, and the one rule
+ * for which of them counts (resume, `disco eval` and `disco import-teacher` all use it): the
+ * newest that reads back and verifies. A file that does not (CheckpointError: torn, corrupt,
+ * unreadable, foreign) is skipped with its reason; anything else is a bug and is thrown. `save`
+ * writes one atomically and keeps the newest `keep`.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint_file.ts';
+import { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint_file.ts';
 import type { Log } from '@disco/metrics';
 
-const NAME = /^step-(\d{10})\.safetensors$/;
+/** Checkpoint file names: the global step, zero-padded so names sort in step order. */
+const CHECKPOINT_NAME = /^step-(\d{10})\.safetensors$/;
+
+/** The checkpoint files in `dir` (a run's `checkpoints/` folder) with their global step, newest first; none if it is missing. */
+export function listCheckpoints(dir: string): { path: string; globalStep: number }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => CHECKPOINT_NAME.test(f))
+    .sort()
+    .reverse()
+    .map((f) => ({ path: join(dir, f), globalStep: Number(CHECKPOINT_NAME.exec(f)![1]) }));
+}
+
+/** The newest checkpoint in `dir` that reads back and verifies (none if there is none), and why newer ones were skipped. */
+export function newestValidCheckpoint(dir: string): { newest?: { path: string; checkpoint: Checkpoint }; skipped: string[] } {
+  const skipped: string[] = [];
+  for (const { path } of listCheckpoints(dir)) {
+    try {
+      return { newest: { path, checkpoint: readCheckpoint(path) }, skipped };
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      skipped.push(err.message);
+    }
+  }
+  return { skipped };
+}
 
 export interface CheckpointStoreOptions {
   keep: number;
@@ -28,11 +55,7 @@ export class CheckpointStore {
 
   /** Checkpoint paths, newest first. */
   list(): string[] {
-    return readdirSync(this.dir)
-      .filter((f) => NAME.test(f))
-      .sort()
-      .reverse()
-      .map((f) => join(this.dir, f));
+    return listCheckpoints(this.dir).map((c) => c.path);
   }
 
   save(checkpoint: Checkpoint): string {
@@ -42,15 +65,10 @@ export class CheckpointStore {
     return path;
   }
 
-  /** The newest checkpoint that verifies, with its path; undefined when there is none. */
+  /** The newest checkpoint that verifies, with its path (those skipped are logged); undefined when there is none. */
   latest(): { path: string; checkpoint: Checkpoint } | undefined {
-    for (const path of this.list()) {
-      try {
-        return { path, checkpoint: readCheckpoint(path) };
-      } catch (err) {
-        this.options.log?.(`skipping ${(err as Error).message}`, { level: 'warn', err });
-      }
-    }
-    return undefined;
+    const { newest, skipped } = newestValidCheckpoint(this.dir);
+    for (const reason of skipped) this.options.log?.(`skipping ${reason}`, { level: 'warn' });
+    return newest;
   }
 }

@@ -6,13 +6,16 @@
  * caller repeats it. And which weights a run directory offers: the final export once the run
  * finished, else its newest checkpoint that verifies. Read-only: never touches the run.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createBackbone, createEncoder, type Backbone, type Encoder, type Module } from '@disco/models';
 import { initBackend } from '@disco/tensor';
 import { CheckpointError, readCheckpoint, type Checkpoint, type PlanPosition } from './checkpoint_file.ts';
 import { exportPaths } from '../final_export.ts';
+import { newestValidCheckpoint } from './checkpoint_store.ts';
+
+export { listCheckpoints, newestValidCheckpoint } from './checkpoint_store.ts';
 
 export { CheckpointError } from './checkpoint_file.ts';
 
@@ -102,36 +105,6 @@ async function load(source: CheckpointSource, encoder: CheckpointEncoderName, wi
   }
   const { meta } = checkpoint;
   return { module, path, architecture, run: meta.config.trainer.run, mode: meta.config.algo.mode, position: meta.position };
-}
-
-/** Checkpoint files as the store names them (see checkpoint_store.ts). */
-const CHECKPOINT_NAME = /^step-(\d{10})\.safetensors$/;
-
-/** The checkpoint files in `dir` (a run's `checkpoints/` folder) with their global step, newest first; none if it is missing. */
-export function listCheckpoints(dir: string): { path: string; globalStep: number }[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => CHECKPOINT_NAME.test(f))
-    .sort()
-    .reverse()
-    .map((f) => ({ path: join(dir, f), globalStep: Number(CHECKPOINT_NAME.exec(f)![1]) }));
-}
-
-/**
- * The newest checkpoint in `dir` that reads back and verifies (none if there is none), and the
- * reasons the newer ones were skipped.
- */
-export function newestValidCheckpoint(dir: string): { newest?: { path: string; checkpoint: Checkpoint }; skipped: string[] } {
-  const skipped: string[] = [];
-  for (const { path } of listCheckpoints(dir)) {
-    try {
-      return { newest: { path, checkpoint: readCheckpoint(path) }, skipped };
-    } catch (err) {
-      if (!(err instanceof CheckpointError)) throw err;
-      skipped.push(err.message);
-    }
-  }
-  return { skipped };
 }
 
 /** The weights a run directory offers, newest state first. */
