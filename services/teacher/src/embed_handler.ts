@@ -72,113 +72,143 @@ class ForwardQueue {
   }
 }
 
+/** Bytes of pixels held by every call of one server (its admission budget). */
+class PendingBudget {
+  bytes = 0;
+}
+
+type CallOutcome = 'ok' | 'invalid' | 'cancelled' | 'error';
+
+/**
+ * One Embed call: collects the two views of one batch, embeds each as soon as it is complete
+ * (one forward at a time across the server), streams its embeddings back, and ends exactly once
+ * with an outcome. States: collecting (no chunk yet → first chunk admits the batch against the
+ * budget) → views embedding (`working` > 0 pauses the stream) → ended (`done`).
+ */
+class EmbedCallState {
+  private readonly t0 = process.hrtime.bigint();
+  private collector: ViewCollector | undefined;
+  /** Budget bytes this call holds (given back when it ends). */
+  private held = 0;
+  private done = false;
+  private halfClosed = false;
+  /** Views embedded and sent (2 = the batch is complete). */
+  private embedded = 0;
+  /** Views being embedded now. */
+  private working = 0;
+
+  constructor(
+    private readonly call: EmbedCall,
+    private readonly deps: EmbedDeps,
+    private readonly queue: ForwardQueue,
+    private readonly budget: PendingBudget,
+  ) {
+    deps.metrics.inflight.inc();
+    call.on('data', (msg: ViewChunk__Output) => this.onChunk(msg));
+    call.on('end', () => {
+      this.halfClosed = true;
+      this.maybeFinish();
+    });
+    call.on('cancelled', () => this.end('cancelled'));
+    call.on('error', () => this.end('cancelled'));
+  }
+
+  private end(outcome: CallOutcome, err?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.budget.bytes -= this.held;
+    this.held = 0;
+    this.deps.metrics.inflight.dec();
+    this.deps.metrics.batches.inc({ outcome });
+    if (outcome === 'ok') {
+      this.deps.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - this.t0) / 1e9);
+      this.call.end();
+    } else if (err !== undefined) failStream(this.call, err);
+  }
+
+  /** After half-close, once nothing is being embedded: ok if both views went back, else invalid. */
+  private maybeFinish(): void {
+    if (!this.halfClosed || this.working > 0 || this.done) return;
+    if (this.embedded === 2) return this.end('ok');
+    const c = this.collector;
+    const missing = c ? `view 1 lacks ${c.missing(1)}, view 2 lacks ${c.missing(2)} images` : 'no chunks';
+    this.end('invalid', new InvalidFieldError('batch', `${c?.call.key ?? '(none)'} incomplete at half-close: ${missing}`));
+  }
+
+  private onChunk(msg: ViewChunk__Output): void {
+    if (this.done) return;
+    try {
+      if (this.deps.isDraining() && !this.collector) throw new UnavailableError('teacher is draining; retry on another replica');
+      const chunk = decodeViewChunk(msg, this.deps.limits);
+      if (!this.collector) this.collector = this.admit(chunk);
+      if (!this.collector.add(chunk)) return;
+      this.working++;
+      this.call.pause();
+      this.embedView(this.collector, chunk.view).then(
+        () => {
+          this.working--;
+          if (!this.done) this.call.resume();
+          this.maybeFinish();
+        },
+        (err: unknown) => {
+          this.working--;
+          this.end('error', err);
+        },
+      );
+    } catch (err) {
+      this.end('invalid', err);
+    }
+  }
+
+  /** The first chunk names the batch: its two views' pixels must fit the server's budget. */
+  private admit(chunk: ReturnType<typeof decodeViewChunk>): ViewCollector {
+    const need = 2 * chunk.batchSize * chunk.height * chunk.width * 3;
+    if (this.budget.bytes + need > this.deps.maxPendingBytes) {
+      throw new LimitExceededError('batch_size', this.budget.bytes + need, this.deps.maxPendingBytes, 'teacher pending-pixel budget (bytes)');
+    }
+    this.budget.bytes += need;
+    this.held = need;
+    return new ViewCollector({ id: chunk.batch, key: chunk.key, leaseId: chunk.leaseId, batchSize: chunk.batchSize }, need);
+  }
+
+  /** One complete view: forward (in the server's queue), check, send its embedding chunks. */
+  private async embedView(c: ViewCollector, view: ViewNumber): Promise<void> {
+    const { deps } = this;
+    const pixels = c.view(view);
+    const n = c.call.batchSize;
+    const data = await this.queue.run(async () => {
+      if (this.done) return undefined;
+      const stop = deps.metrics.forwardSeconds.startTimer({ bn_mode: deps.model.bnMode });
+      const out = await deps.model.embed(pixels, n, c.height, c.width);
+      stop();
+      return out;
+    });
+    c.release(view);
+    if (this.done || !data) return;
+    try {
+      checkFiniteEmbeddings(data, deps.model.embeddingDim, c.call.key, view); // [n, D]
+    } catch (err) {
+      deps.metrics.nonFiniteViews.inc();
+      throw err;
+    }
+    deps.metrics.views.inc(n);
+    const chunks = chunkEmbeddings(
+      { batch: c.call.id, leaseId: c.call.leaseId, view, batchSize: n, offset: 0, count: n, dim: deps.model.embeddingDim, data },
+      deps.chunkBytes,
+    );
+    for (const chunk of chunks) {
+      if (this.done) return;
+      await writeMessage(this.call, chunk);
+    }
+    this.embedded++;
+  }
+}
+
+/** The Embed handler: one EmbedCallState per call; forwards and the pixel budget are shared by the server's calls. */
 export function makeEmbedHandler(deps: EmbedDeps) {
   const queue = new ForwardQueue();
-  let pendingBytes = 0;
-
+  const budget = new PendingBudget();
   return (call: EmbedCall): void => {
-    const t0 = process.hrtime.bigint();
-    let collector: ViewCollector | undefined;
-    let held = 0;
-    let done = false;
-    let halfClosed = false;
-    let embedded = 0;
-    let working = 0;
-    deps.metrics.inflight.inc();
-
-    const release = () => {
-      pendingBytes -= held;
-      held = 0;
-    };
-    const end = (outcome: 'ok' | 'invalid' | 'cancelled' | 'error', err?: unknown) => {
-      if (done) return;
-      done = true;
-      release();
-      deps.metrics.inflight.dec();
-      deps.metrics.batches.inc({ outcome });
-      if (outcome === 'ok') {
-        deps.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
-        call.end();
-      } else if (err !== undefined) failStream(call, err);
-    };
-    const maybeFinish = () => {
-      if (halfClosed && working === 0 && !done) {
-        if (embedded === 2) end('ok');
-        else {
-          const missing = collector ? `view 1 lacks ${collector.missing(1)}, view 2 lacks ${collector.missing(2)} images` : 'no chunks';
-          end('invalid', new InvalidFieldError('batch', `${collector?.call.key ?? '(none)'} incomplete at half-close: ${missing}`));
-        }
-      }
-    };
-
-    const embedView = async (c: ViewCollector, view: ViewNumber) => {
-      const pixels = c.view(view);
-      const n = c.call.batchSize;
-      const data = await queue.run(async () => {
-        if (done) return undefined;
-        const stop = deps.metrics.forwardSeconds.startTimer({ bn_mode: deps.model.bnMode });
-        const out = await deps.model.embed(pixels, n, c.height, c.width);
-        stop();
-        return out;
-      });
-      c.release(view);
-      if (done || !data) return;
-      try {
-        checkFiniteEmbeddings(data, deps.model.embeddingDim, c.call.key, view); // [n, D]
-      } catch (err) {
-        deps.metrics.nonFiniteViews.inc();
-        throw err;
-      }
-      deps.metrics.views.inc(n);
-      const chunks = chunkEmbeddings(
-        { batch: c.call.id, leaseId: c.call.leaseId, view, batchSize: n, offset: 0, count: n, dim: deps.model.embeddingDim, data },
-        deps.chunkBytes,
-      );
-      for (const chunk of chunks) {
-        if (done) return;
-        await writeMessage(call, chunk);
-      }
-      embedded++;
-    };
-
-    call.on('data', (msg: ViewChunk__Output) => {
-      if (done) return;
-      try {
-        if (deps.isDraining() && !collector) throw new UnavailableError('teacher is draining; retry on another replica');
-        const chunk = decodeViewChunk(msg, deps.limits);
-        if (!collector) {
-          const need = 2 * chunk.batchSize * chunk.height * chunk.width * 3;
-          if (pendingBytes + need > deps.maxPendingBytes) {
-            throw new LimitExceededError('batch_size', pendingBytes + need, deps.maxPendingBytes, 'teacher pending-pixel budget (bytes)');
-          }
-          pendingBytes += need;
-          held = need;
-          collector = new ViewCollector({ id: chunk.batch, key: chunk.key, leaseId: chunk.leaseId, batchSize: chunk.batchSize }, need);
-        }
-        if (!collector.add(chunk)) return;
-        working++;
-        call.pause();
-        const c = collector;
-        embedView(c, chunk.view).then(
-          () => {
-            working--;
-            if (!done) call.resume();
-            maybeFinish();
-          },
-          (err: unknown) => {
-            working--;
-            end('error', err);
-          },
-        );
-      } catch (err) {
-        end('invalid', err);
-      }
-    });
-    call.on('end', () => {
-      halfClosed = true;
-      maybeFinish();
-    });
-    call.on('cancelled', () => end('cancelled'));
-    call.on('error', () => end('cancelled'));
+    new EmbedCallState(call, deps, queue, budget);
   };
 }
