@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: lint (Nx boundaries), typecheck, then every project's tests through Nx in two
-// lanes (2 cores: compute-bound libraries beside the process tests). Output streams through, a
-// whole line at a time; the closing lines list failures and sum the runners' own counts.
+// `npm test`: lint (Nx boundaries), typecheck, then every project's tests through Nx, one at a
+// time (2 cores, and most tests use both: side by side they only slow each other down). Output
+// streams through a whole line at a time; the closing lines list failures and sum the counts.
 import { spawn } from 'node:child_process';
 
 function run(cmd, args, onLine) {
@@ -14,7 +14,7 @@ function run(cmd, args, onLine) {
         buf += chunk.toString();
         const lines = buf.split('\n');
         buf = lines.pop();
-        if (lines.length) out.write(lines.join('\n') + '\n'); // whole lines: two lanes print side by side
+        if (lines.length) out.write(lines.join('\n') + '\n');
         for (const line of lines) onLine?.(line);
       });
       stream.on('end', () => {
@@ -45,28 +45,14 @@ let failed = 0;
 /** Each failing test's name, project and first error line, repeated at the end (CI shows the tail). */
 const failures = [];
 
-/**
- * Two lanes side by side (the machine has 2 cores and most tests use one): the compute-bound
- * libraries, and everything that starts processes and waits on them. DISCO_TEST_LANES=1, or
- * arguments for Nx (e.g. --projects x), run one lane with everything.
- */
-const COMPUTE_LANE = ['engine', 'tensor', 'models', 'disco', 'eval', 'augment', 'config', 'metrics', 'bench', 'repro', 'workspace'];
 const extra = process.argv.slice(2);
-const lanes = extra.length > 0 || process.env.DISCO_TEST_LANES === '1'
-  ? [extra]
-  : [['--projects', COMPUTE_LANE.join(',')], ['--exclude', COMPUTE_LANE.join(',')]];
 
-/** Runs one lane; its lines are parsed (counts, failures) with its own notion of the current project. */
-function lane(args, onStarted) {
+/** Runs Nx; its lines are parsed for the counts and the failures. */
+function runTests(args) {
   let project = '';
   let pendingFailure;
-  let started = false;
   return run('npx', ['--no-install', 'nx', 'run-many', '-t', 'test', '--output-style=static', '--parallel=1', ...args], (line) => {
     const text = line.replace(/\x1b\[[0-9;]*m/g, '').trim(); // Nx colours its headers
-    if (!started && /Running target test/.test(text)) {
-      started = true;
-      onStarted?.();
-    }
     const target = /^> nx run ([\w.-]+):test/.exec(text);
     if (target) project = target[1];
     const m = /^# (pass|fail) (\d+)$/.exec(text);
@@ -79,11 +65,7 @@ function lane(args, onStarted) {
   });
 }
 
-// The second lane starts once the first has built Nx's project graph (two Nx processes must not write it at once).
-let startSecond;
-const secondMayStart = new Promise((resolve) => (startSecond = resolve));
-const codes = await Promise.all(lanes.map((args, i) => (i === 0 ? lane(args, startSecond).finally(startSecond) : secondMayStart.then(() => lane(args)))));
-const code = codes.find((c) => c !== 0) ?? 0;
+const code = await runTests(extra);
 if (failures.length) {
   console.log('\nfailed tests:');
   for (const f of failures) console.log(`  ${f.project}: ${f.name}${f.error ? `\n      ${f.error}` : ''}`);

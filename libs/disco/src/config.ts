@@ -39,23 +39,23 @@ export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
 const schema = z
   .object({
-    /** Loss mode (see LossMode). Default `disco`. */
+    /** Loss mode (see LossMode). */
     mode: z.enum(LOSS_MODES),
-    /** Queue size: number of negative keys. Default 65536; must be a multiple of the batch size. */
+    /** Queue size: number of negative keys; a multiple of the batch size. */
     K: z.number().int().positive(),
-    /** Momentum of the key encoder's EMA. Default 0.999. */
+    /** Momentum of the key encoder's EMA. */
     m: z.number().min(0).max(1),
-    /** InfoNCE softmax temperature. Default 0.2 (DisCo's `--moco-t 0.2`). */
+    /** InfoNCE softmax temperature (DisCo's `--moco-t`). */
     T: z.number().positive(),
-    /** Embedding dimension of the student head (and the teacher). Default 128. */
+    /** Embedding dimension of the student head (and the teacher). */
     embedDim: z.number().int().positive(),
-    /** Hidden width of the student head: DisCo's fix for the distilling bottleneck. Default 2048. */
+    /** Hidden width of the student head: DisCo's fix for the distilling bottleneck. */
     headHidden: z.number().int().positive(),
-    /** λ, the weight of the distillation term. Default 32 with `batchmean` (see `mseReduction`). */
+    /** λ, the weight of the distillation term (32 with `batchmean` is the reference's; see `mseReduction`). */
     lambda: z.number().min(0),
     /**
-     * Reduction of each view's squared error. Default `batchmean` with λ = 32, which is the
-     * reference's effective weighting. The reference (DisCo/main.py) uses
+     * Reduction of each view's squared error. `batchmean` with λ = 32 is the reference's
+     * effective weighting. The reference (DisCo/main.py) uses
      * `criterion_mse = nn.MSELoss(reduction='sum')` on its per-GPU batch of B = 256/8 = 32 while
      * `nn.CrossEntropyLoss()` is a mean; DistributedDataParallel then averages gradients over the
      * G = 8 GPUs. For the global batch of N = G·B samples:
@@ -64,48 +64,48 @@ const schema = z
      * (equivalently λ = B·D = 4096 on `mean`, or λ = 1 on `sum` when N = 32).
      */
     mseReduction: z.enum(MSE_REDUCTIONS),
-    /** SEED student temperature τ_s. Default 0.2. */
+    /** SEED student temperature τ_s. */
     seedTs: z.number().positive(),
-    /** SEED teacher temperature τ_t. Default 1e-4 (the teacher's softmax is nearly one-hot). */
+    /** SEED teacher temperature τ_t (1e-4: the teacher's softmax is nearly one-hot). */
     seedTt: z.number().positive(),
     /**
      * Shuffle-BN substitute: the key encoder sees the shuffled batch in ghost batches of this
-     * size (BatchNorm statistics per ghost batch), as the reference's 8 GPUs × 32 do. Default 32.
+     * size (BatchNorm statistics per ghost batch), as the reference's 8 GPUs × 32 do.
      * A batch of at most this size is one ghost batch.
      */
     ghostBatchSize: z.number().int().positive(),
-    /** Global batch size N (views per step, over all replicas). Default 256. */
+    /** Global batch size N (views per step, over all replicas). */
     batchSize: z.number().int().positive(),
     /**
      * Data-parallel replicas W sharing each step (the trainer's c10d group). Each trains N/W of
-     * the batch; gradients are averaged, keys gathered. Default 1.
+     * the batch; gradients are averaged, keys gathered.
      */
     worldSize: z.number().int().positive(),
     /**
      * How the key encoder's BatchNorm is kept from seeing each query's own batch: `ghost` — each
      * replica shuffles its shard and encodes it in ghost batches of `ghostBatchSize` (the
      * single-device substitute); `ddp` — MoCo's `_batch_shuffle_ddp`: the key view shuffled
-     * across all replicas, each encoding a random N/W of the global batch. Default `ghost`.
+     * across all replicas, each encoding a random N/W of the global batch.
      */
     shuffleBn: z.enum(SHUFFLE_BN_MODES),
     /**
      * The student's BatchNorm statistics over consecutive groups of this many images (0 = the
      * whole batch of each replica): a batch of 256 with 32 here normalises as the reference's
      * 8 GPUs × 32 do, on one device. Running statistics follow group 0 (rank 0's, as DDP
-     * broadcasts them). Default 0.
+     * broadcasts them).
      */
     studentBnBatch: z.number().int().min(0),
-    /** Base learning rate for a batch of 256; the lr used is baseLr·N/256. Default 0.03. */
+    /** Base learning rate for a batch of 256; the lr used is baseLr·N/256. */
     baseLr: z.number().positive(),
-    /** SGD momentum (PyTorch semantics, no dampening, no Nesterov). Default 0.9. */
+    /** SGD momentum (PyTorch semantics, no dampening, no Nesterov). */
     momentum: z.number().min(0).max(1),
-    /** L2 weight decay added to every student parameter's gradient (as torch SGD). Default 1e-4. */
+    /** L2 weight decay added to every student parameter's gradient (as torch SGD). */
     weightDecay: z.number().min(0),
-    /** Epochs of the cosine schedule. Default 200. */
+    /** Epochs of the cosine schedule. */
     epochs: z.number().int().positive(),
-    /** Learning-rate schedule. Default `cosine-epoch` (as the reference). */
+    /** Learning-rate schedule (`cosine-epoch` is the reference's). */
     lrSchedule: z.enum(LR_SCHEDULES),
-    /** Seed of the queue's initial keys and of each step's shuffle permutation. Default 0. */
+    /** Seed of the queue's initial keys and of each step's shuffle permutation. */
     seed: z.number().int().min(0),
   })
   .strict()
@@ -131,6 +131,7 @@ const schema = z
 
 export type AlgoConfig = Readonly<z.infer<typeof schema>>;
 
+/** Every default, once: the paper's and the reference's settings (the trainer's `algo` section takes its defaults from here). */
 export const ALGO_DEFAULTS: AlgoConfig = Object.freeze({
   mode: 'disco',
   K: 65536,

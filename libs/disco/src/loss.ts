@@ -15,15 +15,21 @@ import type { LossTerm } from './errors.ts';
 import type { MoCo } from './moco.ts';
 import { type SeedDistiller, distillMse } from './distill.ts';
 import { l2Normalize } from './ops.ts';
-import type { StepInput } from './step_input.ts';
 
 export type Terms = Map<Exclude<LossTerm, 'total'>, tf.Scalar>;
+
+/** The teacher's L2-normalised embeddings of view 1 and view 2, [N, D] each. */
+export type TeacherPair = readonly [tf.Tensor2D, tf.Tensor2D];
+
+/** What each mode's loss needs, and only that. */
+export type ModeLoss =
+  | { mode: 'mocov2'; moco: MoCo; keys: tf.Tensor2D }
+  | { mode: 'disco' | 'mse-only'; moco: MoCo; keys: tf.Tensor2D; teacher: TeacherPair }
+  | { mode: 'seed'; seed: SeedDistiller; teacher: TeacherPair };
 
 export interface LossParts {
   config: AlgoConfig;
   student: Encoder;
-  moco?: MoCo;
-  seed?: SeedDistiller;
 }
 
 /**
@@ -42,30 +48,32 @@ function groupedForward(student: Encoder, x: tf.Tensor, groupSize: number): tf.T
  * The differentiated total, every term, and (MoCo modes, only when `withLogits`) the InfoNCE
  * logits for a probe: the loss itself never materialises them.
  */
-export function lossTerms(parts: LossParts, input: StepInput, k?: tf.Tensor2D, withLogits = false): { total: tf.Scalar; terms: Terms; logits?: tf.Tensor2D } {
-  const { mode, lambda, mseReduction } = parts.config;
+export function lossTerms(parts: LossParts, views: { x1: tf.Tensor; x2: tf.Tensor }, m: ModeLoss, withLogits = false): { total: tf.Scalar; terms: Terms; logits?: tf.Tensor2D } {
+  const { lambda, mseReduction, studentBnBatch } = parts.config;
   const terms: Terms = new Map();
-  const t1 = input.t1 as tf.Tensor2D; // [N, D]
-  const t2 = input.t2 as tf.Tensor2D; // [N, D]
-  const encode = (x: tf.Tensor) => l2Normalize(groupedForward(parts.student, x, parts.config.studentBnBatch)); // [N, D]
-  const q1 = encode(input.x1); // [N, D]
-  const q2 = mode === 'mocov2' ? undefined : encode(input.x2); // [N, D]
-  if (mode === 'seed') {
-    const seed = parts.seed!;
-    const total = tf.div(tf.add(seed.loss(q1, t1), seed.loss(q2!, t2)), 2) as tf.Scalar; // []
+  const encode = (x: tf.Tensor) => l2Normalize(groupedForward(parts.student, x, studentBnBatch)); // [N, D]
+  const q1 = encode(views.x1); // [N, D]
+  if (m.mode === 'mocov2') {
+    const logits = withLogits ? m.moco.contrastiveLogits(q1, m.keys) : undefined; // [N, 1+K]
+    const ce = m.moco.contrastiveLoss(q1, m.keys); // []
+    terms.set('contrastive', ce);
+    return { total: ce, terms, logits };
+  }
+  const q2 = encode(views.x2); // [N, D], right after q1 as the reference encodes them
+  const [t1, t2] = m.teacher;
+  if (m.mode === 'seed') {
+    const total = tf.div(tf.add(m.seed.loss(q1, t1), m.seed.loss(q2, t2)), 2) as tf.Scalar; // []
     terms.set('seed', total);
     return { total, terms };
   }
-  const moco = parts.moco!;
-  const logits = withLogits ? moco.contrastiveLogits(q1, k!) : undefined; // [N, 1+K]
-  const ce = moco.contrastiveLoss(q1, k!); // []
+  const logits = withLogits ? m.moco.contrastiveLogits(q1, m.keys) : undefined; // [N, 1+K]
+  const ce = m.moco.contrastiveLoss(q1, m.keys); // []
   terms.set('contrastive', ce);
-  if (mode === 'mocov2') return { total: ce, terms, logits };
   const d1 = distillMse(t1, q1, mseReduction); // []
-  const d2 = distillMse(t2, q2!, mseReduction); // []
+  const d2 = distillMse(t2, q2, mseReduction); // []
   terms.set('distill1', d1);
   terms.set('distill2', d2);
   const distill = tf.add(tf.mul(d1, lambda), tf.mul(d2, lambda)); // []
-  const total = (mode === 'disco' ? tf.add(ce, distill) : distill) as tf.Scalar; // []
+  const total = (m.mode === 'disco' ? tf.add(ce, distill) : distill) as tf.Scalar; // []
   return { total, terms, logits };
 }

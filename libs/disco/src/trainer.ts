@@ -12,7 +12,7 @@ import { EmbeddingDimError, NonFiniteLossError, StateError, type LossTerm } from
 import { KeyQueue } from './queue.ts';
 import { MoCo } from './moco.ts';
 import { SeedDistiller } from './distill.ts';
-import { lossTerms, type Terms } from './loss.ts';
+import { lossTerms, type ModeLoss, type TeacherPair, type Terms } from './loss.ts';
 import { TorchSgd } from './sgd.ts';
 import { learningRate } from './schedule.ts';
 import { STEP_RNG_ALGORITHM, stepPermutation } from './rng.ts';
@@ -143,9 +143,10 @@ export class DiscoTrainer {
     try {
       this.moco?.momentumUpdateKeyEncoder();
       if (this.moco) k = ddpShuffle ? shuffleBnKeys(collective!, this.moco.encoderK, input.x2, perm) : this.moco.encodeKeys(input.x2, perm); // [n, D]
-      const parts = { config, student: this.student, moco: this.moco, seed: this.seedDistiller };
+      const parts = { config, student: this.student };
+      const modeLoss = this.modeLoss(k, input);
       const out = tf.variableGrads(() => {
-        const loss = lossTerms(parts, input, k, probe !== undefined);
+        const loss = lossTerms(parts, input, modeLoss, probe !== undefined);
         terms = new Map([...loss.terms].map(([name, t]) => [name, tf.keep(t)]));
         logits = loss.logits && tf.keep(loss.logits);
         return loss.total;
@@ -184,21 +185,34 @@ export class DiscoTrainer {
     }
   }
 
+  /** What this mode's loss takes this step (checkStepInput has made sure the teacher's embeddings are there when needed). */
+  private modeLoss(keys: tf.Tensor2D | undefined, input: StepInput): ModeLoss {
+    const { mode } = this.config;
+    if (mode === 'seed') {
+      if (!this.seedDistiller) throw new Error('seed mode without its distiller');
+      return { mode, seed: this.seedDistiller, teacher: teacherPair(input) };
+    }
+    if (!this.moco || !keys) throw new Error(`${mode} without its key encoder or keys`);
+    return mode === 'mocov2' ? { mode, moco: this.moco, keys } : { mode, moco: this.moco, keys, teacher: teacherPair(input) };
+  }
+
   /** MoCo: this step's keys; SEED: the teacher's embeddings of both views — every replica's, in rank order. */
   private enqueue(k: tf.Tensor2D | undefined, input: StepInput): void {
     const gathered = (rows: tf.Tensor2D) => (this.collective ? gatherRows(this.collective, rows) : rows);
-    if (this.moco) {
-      const keys = gathered(k!); // [N, D]
-      this.moco.dequeueAndEnqueue(keys);
-      if (keys !== k) keys.dispose();
+    const m = this.modeLoss(k, input);
+    if (m.mode !== 'seed') {
+      const keys = gathered(m.keys); // [N, D]
+      m.moco.dequeueAndEnqueue(keys);
+      if (keys !== m.keys) keys.dispose();
       return;
     }
+    const [t1, t2] = m.teacher;
     if (!this.collective) {
-      this.seedDistiller!.dequeueAndEnqueue(input.t1 as tf.Tensor2D, input.t2 as tf.Tensor2D);
+      m.seed.dequeueAndEnqueue(t1, t2);
       return;
     }
     // View 1 of every replica, then view 2: the rows a single process of the whole batch enqueues.
-    tf.tidy(() => this.seedDistiller!.enqueueRows(tf.concat([gathered(input.t1 as tf.Tensor2D), gathered(input.t2 as tf.Tensor2D)], 0) as tf.Tensor2D)); // [2N, D]
+    tf.tidy(() => m.seed.enqueueRows(tf.concat([gathered(t1), gathered(t2)], 0) as tf.Tensor2D)); // [2N, D]
   }
 
   /** BatchNorm running statistics of the student and the key encoder. */
@@ -329,4 +343,11 @@ export class DiscoTrainer {
     this.queue.dispose();
     this.optimizer.dispose();
   }
+}
+
+/** The teacher's embeddings of both views as [N, D] tensors (the modes that use a teacher; checkStepInput checked them). */
+function teacherPair(input: StepInput): TeacherPair {
+  const { t1, t2 } = input;
+  if (!t1 || !t2 || t1.rank !== 2 || t2.rank !== 2) throw new Error(`batch ${input.batchId}: the teacher's embeddings are missing`);
+  return [t1 as tf.Tensor2D, t2 as tf.Tensor2D];
 }

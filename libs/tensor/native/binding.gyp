@@ -24,7 +24,7 @@
       "include_dirs": ["<!(node -e \"process.stdout.write(String(process.env.DISCO_TORCH_INCLUDE || '/usr/include'))\")", "<!(node -e \"process.stdout.write(String((process.env.DISCO_TORCH_INCLUDE || '/usr/include') + '/torch/csrc/api/include'))\")"],
       "libraries": ["-L<!(node -e \"process.stdout.write(String(process.env.DISCO_TORCH_LIB || '/usr/lib/x86_64-linux-gnu'))\")", "-ltorch", "-ltorch_cpu", "-lc10", "-ldl"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations", "<!@(node -e \"process.stdout.write(String(process.env.DISCO_NATIVE_SANITIZE ? '-fsanitize=' + process.env.DISCO_NATIVE_SANITIZE + ' -fno-omit-frame-pointer -g -O1' : ''))\")"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations", "<!@(node -e \"process.stdout.write(String(process.env.DISCO_NATIVE_SANITIZE ? '-fsanitize=' + process.env.DISCO_NATIVE_SANITIZE + ' -fno-omit-frame-pointer -g1 -O1' : ''))\")"],
       "ldflags": ["<!@(node -e \"process.stdout.write(String(process.env.DISCO_NATIVE_SANITIZE ? '-fsanitize=' + process.env.DISCO_NATIVE_SANITIZE : ''))\")"],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [

@@ -104,6 +104,9 @@ test('restarts a SIGKILLed augment worker; Ctrl-C stops every process with a che
   assert.match(again.output(), /done in .*images\/s, .*% of step time waiting for data/);
   assert.ok(existsSync(join(runDir, 'export', 'student.safetensors')));
   for (const p of Object.values(readPids(runDir)!.roles)) assert.ok(!alive(p.pid), 'every role exited at the end');
+  // Without DISCO_LOG_FORMAT the roles' logs are readable lines (JSON is for pods; see json_logs.test.ts).
+  const trainerLog = readFileSync(join(runDir, 'logs', 'trainer.log'), 'utf8').split('\n').filter(Boolean);
+  assert.ok(trainerLog.some((l) => /^trainer: checkpoint /.test(l)) && !trainerLog.some((l) => l.startsWith('{')), trainerLog.join('\n'));
 });
 
 test('a supervisor killed with SIGKILL leaves no orphans', async () => {

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { discoConfigSchema } from '@disco/config';
 import { MOCO_V2_RECIPE, type AugmentRecipe } from '@disco/augment';
-import { LOSS_MODES, LR_SCHEDULES, MSE_REDUCTIONS, SHUFFLE_BN_MODES, resolveAlgoConfig, type AlgoConfig } from '@disco/disco';
+import { ALGO_DEFAULTS, LOSS_MODES, LR_SCHEDULES, MSE_REDUCTIONS, SHUFFLE_BN_MODES, resolveAlgoConfig, type AlgoConfig } from '@disco/disco';
 
 const port = (def: number, what: string) => z.number().int().min(0).max(65535).default(def).describe(`${what} (0 = any free port)`);
 
@@ -24,8 +24,8 @@ export const trainerSection = z.strictObject({
     .describe('run name: part of every batch id and the default run directory runs/<run>'),
   runDir: z.string().default('').describe('where checkpoints, the record and the export go (default runs/<run>)'),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(0).describe('run seed: epoch plan, augmentation, student weights, queue, Shuffle-BN'),
-  epochs: z.number().int().min(1).default(200).describe('epochs to train (and of the cosine schedule)'),
-  batchSize: z.number().int().min(2).default(256).describe('images per step (N); the last partial batch of an epoch is dropped'),
+  epochs: z.number().int().min(1).default(ALGO_DEFAULTS.epochs).describe('epochs to train (and of the cosine schedule)'),
+  batchSize: z.number().int().min(2).default(ALGO_DEFAULTS.batchSize).describe('images per step (N); the last partial batch of an epoch is dropped'),
   size: z.number().int().min(8).default(224).describe('side of the augmented views (px)'),
   model: z.string().min(1).default('resnet18').describe('student backbone (model zoo name)'),
   width: z.number().positive().default(1).describe('width multiplier of the student backbone'),
@@ -47,24 +47,25 @@ export const trainerSection = z.strictObject({
   checkReplicasEvery: z.number().int().min(0).default(100).describe('steps between checks that every replica holds the same weights (0 = only at checkpoints)'),
 });
 
+/** The algorithm's section: libs/disco's parameters under flag-friendly lower-case names (k, t), its defaults (ALGO_DEFAULTS). */
 export const algoSection = z.strictObject({
-  mode: z.enum(LOSS_MODES).default('disco').describe('loss: mocov2 | disco | mse-only | seed'),
-  k: z.number().int().min(1).default(65536).describe('K: queue size (negative keys); a multiple of batchSize'),
-  m: z.number().min(0).max(1).default(0.999).describe("m: momentum of the key encoder's EMA"),
-  t: z.number().positive().default(0.2).describe('T: InfoNCE temperature'),
-  lambda: z.number().min(0).default(32).describe('λ: weight of the distillation term (32 with batchmean = the reference)'),
-  mseReduction: z.enum(MSE_REDUCTIONS).default('batchmean').describe('reduction of each view\'s squared error'),
-  embedDim: z.number().int().min(1).default(128).describe('embedding size of the student head (= the teacher\'s)'),
-  headHidden: z.number().int().min(1).default(2048).describe("hidden width of the student head (DisCo's fix for the distilling bottleneck)"),
-  ghostBatchSize: z.number().int().min(1).default(32).describe('Shuffle-BN substitute: ghost batch size of the key encoder'),
-  baseLr: z.number().positive().default(0.03).describe('learning rate for a batch of 256 (scaled by batchSize/256)'),
-  momentum: z.number().min(0).max(1).default(0.9).describe('SGD momentum'),
-  weightDecay: z.number().min(0).default(1e-4).describe('SGD weight decay'),
-  lrSchedule: z.enum(LR_SCHEDULES).default('cosine-epoch').describe('learning-rate schedule'),
-  seedTs: z.number().positive().default(0.2).describe('SEED student temperature (mode seed)'),
-  seedTt: z.number().positive().default(1e-4).describe('SEED teacher temperature (mode seed)'),
-  shuffleBn: z.enum(SHUFFLE_BN_MODES).default('ghost').describe("key encoder's BatchNorm: ghost (shuffle and ghost batches within each replica) or ddp (MoCo's shuffle across replicas)"),
-  studentBnBatch: z.number().int().min(0).default(0).describe("student BatchNorm statistics over groups of this many images (0 = each replica's whole batch)"),
+  mode: z.enum(LOSS_MODES).default(ALGO_DEFAULTS.mode).describe('loss: mocov2 | disco | mse-only | seed'),
+  k: z.number().int().min(1).default(ALGO_DEFAULTS.K).describe('K: queue size (negative keys); a multiple of batchSize'),
+  m: z.number().min(0).max(1).default(ALGO_DEFAULTS.m).describe("m: momentum of the key encoder's EMA"),
+  t: z.number().positive().default(ALGO_DEFAULTS.T).describe('T: InfoNCE temperature'),
+  lambda: z.number().min(0).default(ALGO_DEFAULTS.lambda).describe('λ: weight of the distillation term (32 with batchmean = the reference)'),
+  mseReduction: z.enum(MSE_REDUCTIONS).default(ALGO_DEFAULTS.mseReduction).describe('reduction of each view\'s squared error'),
+  embedDim: z.number().int().min(1).default(ALGO_DEFAULTS.embedDim).describe('embedding size of the student head (= the teacher\'s)'),
+  headHidden: z.number().int().min(1).default(ALGO_DEFAULTS.headHidden).describe("hidden width of the student head (DisCo's fix for the distilling bottleneck)"),
+  ghostBatchSize: z.number().int().min(1).default(ALGO_DEFAULTS.ghostBatchSize).describe('Shuffle-BN substitute: ghost batch size of the key encoder'),
+  baseLr: z.number().positive().default(ALGO_DEFAULTS.baseLr).describe('learning rate for a batch of 256 (scaled by batchSize/256)'),
+  momentum: z.number().min(0).max(1).default(ALGO_DEFAULTS.momentum).describe('SGD momentum'),
+  weightDecay: z.number().min(0).default(ALGO_DEFAULTS.weightDecay).describe('SGD weight decay'),
+  lrSchedule: z.enum(LR_SCHEDULES).default(ALGO_DEFAULTS.lrSchedule).describe('learning-rate schedule'),
+  seedTs: z.number().positive().default(ALGO_DEFAULTS.seedTs).describe('SEED student temperature (mode seed)'),
+  seedTt: z.number().positive().default(ALGO_DEFAULTS.seedTt).describe('SEED teacher temperature (mode seed)'),
+  shuffleBn: z.enum(SHUFFLE_BN_MODES).default(ALGO_DEFAULTS.shuffleBn).describe("key encoder's BatchNorm: ghost (shuffle and ghost batches within each replica) or ddp (MoCo's shuffle across replicas)"),
+  studentBnBatch: z.number().int().min(0).default(ALGO_DEFAULTS.studentBnBatch).describe("student BatchNorm statistics over groups of this many images (0 = each replica's whole batch)"),
 });
 
 const unitRange = (def: readonly [number, number], what: string) =>
