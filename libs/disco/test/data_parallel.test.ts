@@ -10,7 +10,11 @@
  * gradient over 4 images and c10d averages the two sums, where the single process sums over 8
  * inside each kernel, and its GEMMs block 4 rows differently from 8 — the same numbers added in
  * another order, ~1e-7 relative in float32, carried through 3 momentum-SGD steps and the EMA
- * into BatchNorm variances (measured: DisCo 8.8e-6 ghost / 5.7e-6 ddp, MoCo-v2 0): TOL 2e-5.
+ * into BatchNorm variances. Measured on oneDNN's AVX-512 kernels: DisCo 8.8e-6 ghost / 5.7e-6
+ * ddp, MoCo-v2 0; on its AVX2 kernels (DNNL_MAX_CPU_ISA=AVX2, what an AVX2-only CPU runs, whose
+ * backward-weights convolutions block the batch differently): MoCo-v2 6.7e-5 in a momentum
+ * buffer (layer4.0.conv1), the same with 1 or 2 threads, while the PyTorch parity steps pass on
+ * that path, so the kernels are right and the sums merely ordered differently: TOL 1e-4.
  * SEED divides the teacher's similarities by τ_t = 1e-4 before its softmax, which scales that
  * rounding by 10⁴ in its targets (measured 3.0e-4 in a momentum buffer): TOL 1e-3 there.
  */
@@ -22,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { distributedSupport, nativeSkipNote } from '@disco/tensor';
 
 const CHILD = fileURLToPath(new URL('./ddp_child.ts', import.meta.url));
-const TOL = { disco: 2e-5, mocov2: 2e-5, seed: 1e-3 } as const;
+const TOL = { disco: 1e-4, mocov2: 1e-4, seed: 1e-3 } as const;
 
 interface ChildState {
   role: string;
