@@ -13,8 +13,8 @@
  * evaluated again, so a stage resumes from the repository alone, never from checkpoints in git.
  * `--plan` times 20 steps of each kind of run and prints the whole plan's estimated wall time.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { listCheckpoints } from '@disco/trainer-service';
@@ -25,6 +25,7 @@ import { readCurves } from './record_curves.ts';
 import { loadResults, saveResults, type Diagnostics, type EvalEntry, type Results, type RunEntry } from './results.ts';
 import { embeddingSpreads, queueSpread, type EmbeddingSource } from './embedding_spread.ts';
 import { writeReport } from './report.ts';
+import { hardware, runWall } from './run_costs.ts';
 
 const PHASES = ['main', 'baselines', 'ablation', 'seeds', 'epochs'] as const;
 type Phase = (typeof PHASES)[number];
@@ -287,40 +288,6 @@ function collectRun(spec: RunSpec): RunEntry | null {
   };
 }
 
-function wall(): Results['wall'] {
-  const evals = readdirSync(EVALS).filter((f) => f.endsWith('.json')).map((f) => join(EVALS, f));
-  // A run's start: its first trained step's end minus that step's time (start-up of a few seconds left out).
-  const starts = budget.runs
-    .map((r) => join(runDir(r.name), 'record.jsonl'))
-    .filter(existsSync)
-    .map((f) => JSON.parse(readFileSync(f, 'utf8').split('\n')[0]) as { time: number; dataWaitSeconds: number; computeSeconds: number })
-    .map((l) => l.time - 1000 * (l.dataWaitSeconds + l.computeSeconds));
-  const ends = [...evals, ...budget.runs.map((r) => join(runDir(r.name), 'summary.json')).filter(existsSync)].map((f) => statSync(f).mtimeMs);
-  if (!starts.length || !ends.length) return undefined;
-  const [first, last] = [Math.min(...starts), Math.max(...ends)];
-  return {
-    trainSeconds: budget.runs.reduce((s, r) => s + (trainWall(r.name) ?? 0), 0),
-    evalSeconds: evals.reduce((s, f) => s + (JSON.parse(readFileSync(f, 'utf8')) as EvalEntry).wallSeconds, 0),
-    evalCount: evals.length,
-    elapsedSeconds: (last - first) / 1000,
-    firstStart: new Date(first).toISOString(),
-    lastEnd: new Date(last).toISOString(),
-  };
-}
-
-async function hardware(): Promise<Results['hardware']> {
-  const { initBackend } = await import('@disco/tensor');
-  const backend = await initBackend();
-  return {
-    cpus: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    backend: `${backend.name} (tfjs ${backend.tfjsVersion}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}, simd ${backend.simd})`,
-    loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
-  };
-}
-
 async function publish(previous: Results | undefined, phaseDone?: { name: string; wallSeconds: number }): Promise<void> {
   const resolvedPath = join(runDir('disco'), 'config.json');
   const phasesDone = (previous?.phases ?? []).filter((p) => p.name !== phaseDone?.name);
@@ -335,7 +302,7 @@ async function publish(previous: Results | undefined, phaseDone?: { name: string
       resolvedConfig: existsSync(resolvedPath) ? JSON.parse(readFileSync(resolvedPath, 'utf8')) : null,
       eval: { train: `first ${budget.evalTrainImages} images of ${FASHION_MNIST_DIR} train`, test: `first ${budget.evalTestImages} images of ${FASHION_MNIST_DIR} t10k`, trainImages: budget.evalTrainImages, testImages: budget.evalTestImages, size: budget.evalSize, linearEpochs: budget.linearEpochs, knnK: 200, knnT: 0.1 },
     },
-    wall: wall(),
+    wall: runWall({ runDirs: budget.runs.map((r) => runDir(r.name)), evalsDir: EVALS, trainSeconds: budget.runs.reduce((sum, r) => sum + (trainWall(r.name) ?? 0), 0) }),
     hardware: previous?.hardware ?? (await hardware()),
     references: Object.fromEntries(['random-init', ...new Set(budget.runs.map((r) => initName(seedOf(r))))].concat(['teacher', 'teacher-32px']).map((n) => [n, cached(n)]).filter(([, e]) => e !== null)),
     runs: Object.fromEntries(budget.runs.map((s) => [s.name, collectRun(s)]).filter(([, r]) => r !== null)),

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@disco/tensor';
-import { MODEL_NAMES, TEACHER_MANIFEST, exportModule, importCheckpoint, withWeights, type SourceFormat, type TeacherManifest } from '@disco/models';
+import { MODEL_NAMES, TEACHER_MANIFEST, exportModule, importCheckpoint, withWeights, type Encoder, type SourceFormat, type TeacherManifest } from '@disco/models';
 import { checkpointArchitecture, isRunDir, newestValidCheckpoint, readCheckpoint, readCheckpointEncoder, runWeights } from '@disco/trainer-service';
 import { UsageError, type Command } from '../command.ts';
 
@@ -29,33 +29,50 @@ function discoCheckpoint(path: string): string | undefined {
 }
 
 /** A disco run's student encoder (backbone + head) as a teacher folder. */
+/** Writes `dir`/teacher.safetensors (the encoder with its head), then its manifest, renamed into place last. */
+async function writeTeacherFolder(
+  encoder: Encoder,
+  dir: string,
+  about: Pick<TeacherManifest, 'arch' | 'width' | 'importedFrom' | 'source' | 'dropped' | 'checkpointMetadata'>,
+): Promise<{ manifest: TeacherManifest; weights: string; manifestPath: string }> {
+  mkdirSync(dir, { recursive: true });
+  const weights = join(dir, 'teacher.safetensors');
+  await exportModule(encoder, weights, 'safetensors', { arch: about.arch, width: String(about.width), importedFrom: about.importedFrom });
+  const manifest: TeacherManifest = {
+    arch: about.arch,
+    width: about.width,
+    featureDim: encoder.backbone.featureDim,
+    headHidden: encoder.fc.config.hidden,
+    embedDim: encoder.embeddingDim,
+    weights: 'teacher.safetensors',
+    importedFrom: about.importedFrom,
+    source: about.source,
+    dropped: about.dropped,
+    checkpointMetadata: about.checkpointMetadata,
+  };
+  const manifestPath = join(dir, TEACHER_MANIFEST);
+  const tmp = join(dir, `.${TEACHER_MANIFEST}.${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
+  renameSync(tmp, manifestPath);
+  return { manifest, weights, manifestPath };
+}
+
 async function importRun(checkpoint: string, outDir: string | undefined, json: boolean): Promise<number> {
   if (!outDir) throw new UsageError('--out is required');
   const loaded = await readCheckpointEncoder(checkpoint, 'student');
   const encoder = loaded.module;
   try {
     const { model, width } = checkpointArchitecture(readCheckpoint(checkpoint));
-    const out = resolve(outDir);
-    mkdirSync(out, { recursive: true });
-    const weights = join(out, 'teacher.safetensors');
-    await exportModule(encoder, weights, 'safetensors', { arch: model, width: String(width), importedFrom: checkpoint });
-    const manifest: TeacherManifest = {
+    const { manifest, weights, manifestPath } = await writeTeacherFolder(encoder, resolve(outDir), {
       arch: model,
       width,
-      featureDim: encoder.backbone.featureDim,
-      headHidden: encoder.fc.config.hidden,
-      embedDim: encoder.embeddingDim,
-      weights: 'teacher.safetensors',
       importedFrom: checkpoint,
       source: 'disco-checkpoint',
       dropped: [],
       checkpointMetadata: { run: loaded.run, mode: loaded.mode, globalStep: String(loaded.position.globalStep) },
-    };
-    const tmp = join(out, `.${TEACHER_MANIFEST}.${process.pid}`);
-    writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
-    renameSync(tmp, join(out, TEACHER_MANIFEST));
+    });
     if (json) process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
-    else process.stdout.write(`imported the student of run '${loaded.run}' (${model} ×${width}, mode ${loaded.mode}, ${loaded.position.globalStep} steps) from ${checkpoint}: head ${manifest.featureDim}→${manifest.headHidden}→${manifest.embedDim}\nwrote ${weights} and ${join(out, TEACHER_MANIFEST)}\n`);
+    else process.stdout.write(`imported the student of run '${loaded.run}' (${model} ×${width}, mode ${loaded.mode}, ${loaded.position.globalStep} steps) from ${checkpoint}: head ${manifest.featureDim}→${manifest.headHidden}→${manifest.embedDim}\nwrote ${weights} and ${manifestPath}\n`);
     return 0;
   } finally {
     encoder.dispose();
@@ -97,31 +114,20 @@ export const importTeacherCommand: Command = {
       source: values.source as SourceFormat | undefined,
     });
     try {
-      const out = resolve(values.out);
-      mkdirSync(out, { recursive: true });
-      const weights = join(out, 'teacher.safetensors');
-      await exportModule(encoder, weights, 'safetensors', { arch: values.arch, width: String(width), importedFrom: checkpoint });
-      const manifest: TeacherManifest = {
+      const { manifest, weights, manifestPath } = await writeTeacherFolder(encoder, resolve(values.out), {
         arch: values.arch,
         width,
-        featureDim: encoder.backbone.featureDim,
-        headHidden: encoder.fc.config.hidden,
-        embedDim: encoder.embeddingDim,
-        weights: 'teacher.safetensors',
         importedFrom: checkpoint,
         source: report.source,
         dropped: report.dropped.map((d) => ({ key: d.key, reason: d.reason })),
         checkpointMetadata: report.metadata,
-      };
-      const tmp = join(out, `.${TEACHER_MANIFEST}.${process.pid}`);
-      writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
-      renameSync(tmp, join(out, TEACHER_MANIFEST));
+      });
       if (values.json) process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
       else {
         process.stdout.write(
           `imported ${values.arch} (width ${width}) from ${checkpoint} [${report.source}]: ${report.loaded} tensors, ` +
             `head ${manifest.featureDim}→${manifest.headHidden}→${manifest.embedDim}, ${report.dropped.length} keys dropped\n` +
-            `wrote ${weights} and ${join(out, 'teacher.json')}\n`,
+            `wrote ${weights} and ${manifestPath}\n`,
         );
       }
       return 0;
